@@ -1,0 +1,1 @@
+"""Benchmark problems and the runner behind ``hpo bench`` (installed as ``hpo_core.benchmarks``)."""

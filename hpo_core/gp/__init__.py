@@ -1,0 +1,1 @@
+"""Pure-JAX Gaussian-process core (float64): covariances, model fit, acquisition, optimization."""

@@ -1,0 +1,158 @@
+"""Reading and writing AMT's ``ParameterRanges`` document.
+
+AMT holds every number and categorical value as a string::
+
+    {"IntegerParameterRanges":     [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10",
+                                     "ScalingType": "Auto"}],
+     "ContinuousParameterRanges":  [{"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5",
+                                     "ScalingType": "Logarithmic"}],
+     "CategoricalParameterRanges": [{"Name": "booster", "Values": ["gbtree", "dart"]}]}
+
+Categorical values stay the strings AMT holds. A document read with :func:`space_from_sagemaker`
+and written with :func:`space_to_sagemaker` comes back unchanged: the space remembers the
+entries it was read from (number spellings such as ``"1e-3"``, absent ``ScalingType``, empty
+lists). A space built in Python is written with ``repr`` for floats and ``str`` for ints.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hpo_core.errors import SearchSpaceError
+from hpo_core.space import (
+    _AMT_SCALING,
+    Categorical,
+    Continuous,
+    Integer,
+    Param,
+    Static,
+    hp_string,
+)
+
+if TYPE_CHECKING:
+    from hpo_core.space import SearchSpace
+
+_KINDS = {
+    "IntegerParameterRanges": Integer,
+    "ContinuousParameterRanges": Continuous,
+    "CategoricalParameterRanges": Categorical,
+}
+_ENTRY_KEYS = {
+    Integer: {"Name", "MinValue", "MaxValue", "ScalingType"},
+    Continuous: {"Name", "MinValue", "MaxValue", "ScalingType"},
+    Categorical: {"Name", "Values"},
+}
+
+
+def _string(entry: Mapping[str, Any], key: str, path: str) -> str:
+    if key not in entry:
+        raise SearchSpaceError(f"{path}.{key}: required field is missing")
+    value = entry[key]
+    if not isinstance(value, str):
+        raise SearchSpaceError(
+            f"{path}.{key}: expected a string (AMT holds numbers as strings, e.g. \"0.1\"), "
+            f"got {value!r} ({type(value).__name__})")
+    return value
+
+
+def _parse_number(text: str, kind: type, path: str) -> int | float:
+    try:
+        return int(text) if kind is Integer else float(text)
+    except ValueError:
+        what = "an integer" if kind is Integer else "a number"
+        raise SearchSpaceError(f"{path}: expected a string holding {what}, got {text!r}") from None
+
+
+def _parse_entry(kind: type, entry: Any, path: str) -> tuple[str, Param]:
+    if not isinstance(entry, Mapping):
+        raise SearchSpaceError(f"{path}: expected an object, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - _ENTRY_KEYS[kind])
+    if unknown:
+        raise SearchSpaceError(
+            f"{path}: unknown field(s) {unknown!r}; expected {sorted(_ENTRY_KEYS[kind])!r}")
+    name = _string(entry, "Name", path)
+    if not name:
+        raise SearchSpaceError(f"{path}.Name: expected a non-empty string, got ''")
+    try:
+        if kind is Categorical:
+            values = entry.get("Values")
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise SearchSpaceError(f"Values: expected a list of strings, got {values!r}")
+            return name, Categorical(values)
+        lo = _parse_number(_string(entry, "MinValue", path), kind, f"{path}.MinValue")
+        hi = _parse_number(_string(entry, "MaxValue", path), kind, f"{path}.MaxValue")
+        scaling = entry.get("ScalingType", "Auto")
+        return name, kind(lo, hi, scaling)
+    except SearchSpaceError as e:
+        raise SearchSpaceError(f"{path} (Name={name!r}): {e}") from None
+
+
+def space_from_sagemaker(cls: type[SearchSpace], parameter_ranges: Mapping[str, Any],
+                         static_hyperparameters: Mapping[str, str] | None) -> SearchSpace:
+    """See :meth:`SearchSpace.from_sagemaker`."""
+    if not isinstance(parameter_ranges, Mapping):
+        raise SearchSpaceError(
+            f"ParameterRanges: expected an object, got {type(parameter_ranges).__name__}")
+    if "AutoParameters" in parameter_ranges:
+        raise SearchSpaceError(
+            "ParameterRanges.AutoParameters: not supported; give explicit ranges instead")
+    unknown = sorted(set(parameter_ranges) - set(_KINDS))
+    if unknown:
+        raise SearchSpaceError(
+            f"ParameterRanges: unknown field(s) {unknown!r}; expected {sorted(_KINDS)!r}")
+    params: dict[str, Param] = {}
+    for key, kind in _KINDS.items():
+        entries = parameter_ranges.get(key, [])
+        if not isinstance(entries, list):
+            raise SearchSpaceError(
+                f"ParameterRanges.{key}: expected a list, got {type(entries).__name__}")
+        for i, entry in enumerate(entries):
+            name, param = _parse_entry(kind, entry, f"ParameterRanges.{key}[{i}]")
+            if name in params:
+                raise SearchSpaceError(
+                    f"ParameterRanges.{key}[{i}].Name: duplicate parameter name {name!r}")
+            params[name] = param
+    statics = static_hyperparameters or {}
+    if not isinstance(statics, Mapping):
+        raise SearchSpaceError(
+            f"StaticHyperParameters: expected an object, got {type(statics).__name__}")
+    for name, value in statics.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise SearchSpaceError(
+                f"StaticHyperParameters[{name!r}]: expected string names and string values, "
+                f"got {value!r} ({type(value).__name__})")
+        if name in params:
+            raise SearchSpaceError(
+                f"StaticHyperParameters[{name!r}]: also defined in ParameterRanges; a "
+                "hyperparameter is either tuned or static")
+        params[name] = Static(value)
+    space = cls(params)
+    space._amt_source = copy.deepcopy(dict(parameter_ranges))
+    return space
+
+
+def _number_text(x: int | float) -> str:
+    return str(x) if isinstance(x, int) else repr(float(x))
+
+
+def _entry(name: str, p: Param) -> dict[str, Any]:
+    if isinstance(p, Categorical):
+        return {"Name": name, "Values": [hp_string(v) for v in p.values]}
+    assert isinstance(p, Continuous | Integer)
+    return {"Name": name, "MinValue": _number_text(p.min_value),
+            "MaxValue": _number_text(p.max_value), "ScalingType": _AMT_SCALING[p.scaling]}
+
+
+def space_to_sagemaker(space: SearchSpace) -> dict[str, Any]:
+    """See :meth:`SearchSpace.to_sagemaker`."""
+    source = space._amt_source
+    if source is not None:
+        return copy.deepcopy(source)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, kind in _KINDS.items():
+        entries = [_entry(n, p) for n, p in space.params.items() if type(p) is kind]
+        if entries:
+            out[key] = entries
+    return out

@@ -1,0 +1,40 @@
+"""Search strategies behind the Optimizer: each small, each with the same interface
+(:class:`hpo_core.strategies.base.Strategy`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_core.errors import OptimizerError
+from hpo_core.space import SearchSpace
+from hpo_core.strategies.base import History, Strategy, rng_for
+
+__all__ = ["AVAILABLE", "PLANNED", "History", "Strategy", "make_strategy", "rng_for"]
+
+AVAILABLE = ("random", "grid")
+#: Named by the API but not built yet: asking for one is a clear error.
+PLANNED = {"bayesian": "the Bayesian (GP) strategy", "hyperband": "the Hyperband strategy"}
+
+
+def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, Any]) -> Strategy:
+    """Build strategy ``name`` (case-insensitive) with its options."""
+    key = name.lower() if isinstance(name, str) else name
+    if key == "random":
+        if options:
+            raise OptimizerError(f"strategy 'random': unknown option(s) {sorted(options)!r}; "
+                                 "it takes none")
+        from hpo_core.strategies.random import RandomStrategy
+
+        return RandomStrategy(space, seed)
+    if key == "grid":
+        from hpo_core.strategies.grid import GridStrategy, check_grid_options
+
+        check_grid_options(options)
+        return GridStrategy(space, seed, **options)
+    if key in PLANNED:
+        raise OptimizerError(
+            f"strategy {name!r}: {PLANNED[key]} is not available in this version yet; "
+            f"available: {', '.join(AVAILABLE)}")
+    raise OptimizerError(
+        f"strategy: unknown strategy {name!r}; expected one of {', '.join(AVAILABLE)}"
+        f" (planned: {', '.join(PLANNED)})")
