@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hpo_core.errors import SearchSpaceError
-from hpo_core.space import (
+from hpo_core.parameters import (
     _AMT_SCALING,
     Categorical,
     Continuous,
