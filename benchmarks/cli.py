@@ -1,15 +1,147 @@
-"""``hpo bench`` (placeholder until the runner lands)."""
+"""``hpo bench``: run benchmark problems x strategies x seeds, print a summary, write JSON.
+
+    hpo bench --problems branin,hartmann6 --strategies random --budget 50 --seeds 5 \\
+        --out results.json
+
+``--seeds 5`` runs seeds ``seed_start .. seed_start + 4``. The Markdown summary goes to stdout;
+progress lines (one per run) go to stderr unless ``--quiet``. Exit codes: 0 every run finished,
+1 some run failed (recorded in the JSON with its error), 2 bad flags (a message naming the flag,
+the value received and the valid choices).
+
+Threads: runs execute under ``threadpoolctl.threadpool_limits(1)``; this command, being the
+process's entry point, also asks OpenMP/BLAS/numba and XLA for one thread through environment
+variables that are not already set (XLA and numba only when not yet imported).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
+
+from hpo_core.benchmarks.problems import PROBLEMS
+from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, write_results
+from hpo_core.benchmarks.strategies import STRATEGIES
+from hpo_core.benchmarks.summary import markdown_table, summarize
+
+from hpo_core.errors import HPOError
+from hpo_core.strategies import PLANNED
+
+__all__ = ["add_parser", "config_from_args", "run"]
+
+_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("bench", help="benchmark strategies on problems with known optima")
+    """Register ``bench`` on the ``hpo`` subparsers."""
+    p = sub.add_parser(
+        "bench", help="benchmark strategies on problems with known optima",
+        description="Run problems x strategies x seeds with a budget; print median final regret "
+                    "(IQR) and per-trial optimizer overhead as a Markdown table.")
+    p.add_argument("--problems", default="all", metavar="LIST",
+                   help=f"comma-separated, or 'all' (default): {', '.join(PROBLEMS)}")
+    p.add_argument("--strategies", default="random", metavar="LIST",
+                   help=f"comma-separated (default random): {', '.join(STRATEGIES)}")
+    p.add_argument("--budget", default="50", metavar="N", help="trials per run (default 50)")
+    p.add_argument("--seeds", default="5", metavar="N", help="runs per pair (default 5)")
+    p.add_argument("--seed-start", default="0", metavar="S", help="first seed (default 0)")
+    p.add_argument("--out", default=None, metavar="PATH", help="write the results JSON here")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(run=run)
 
 
+def _names(flag: str, raw: str, valid: dict[str, Any], allow_all: bool) -> tuple[str, ...]:
+    choices = (["all"] if allow_all else []) + list(valid)
+    items = [s.strip() for s in raw.split(",")]
+    if not raw.strip() or any(not s for s in items):
+        raise HPOError(f"{flag}: expected a comma-separated list of names, got {raw!r}; "
+                       f"valid choices: {', '.join(choices)}")
+    if allow_all and "all" in items:
+        if items != ["all"]:
+            raise HPOError(f"{flag}: 'all' cannot be combined with other names, got {raw!r}; "
+                           f"valid choices: {', '.join(choices)}")
+        return tuple(valid)
+    out: list[str] = []
+    for name in items:
+        if name not in valid:
+            planned = f" ({PLANNED[name]} is not available yet)" if name in PLANNED else ""
+            raise HPOError(f"{flag}: unknown name {name!r}{planned}; "
+                           f"valid choices: {', '.join(choices)}")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _int(flag: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise HPOError(f"{flag}: expected an integer >= {minimum}, got {raw!r}")
+    return value
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    """Validate the flags into a :class:`BenchConfig`.
+
+    Raises:
+        HPOError: a bad flag; the message names it, the value and the valid choices.
+    """
+    problems = _names("--problems", args.problems, PROBLEMS, allow_all=True)
+    strategies = _names("--strategies", args.strategies, STRATEGIES, allow_all=False)
+    budget = _int("--budget", args.budget, 1)
+    n_seeds = _int("--seeds", args.seeds, 1)
+    start = _int("--seed-start", args.seed_start, 0)
+    if args.out is not None:
+        folder = os.path.dirname(os.path.abspath(args.out))
+        if os.path.isdir(args.out) or not os.path.isdir(folder):
+            raise HPOError(f"--out: expected a file path in an existing folder, got {args.out!r}")
+    return BenchConfig(problems, strategies, budget, tuple(range(start, start + n_seeds)))
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
+           "--budget", args.budget, "--seeds", args.seeds, "--seed-start", args.seed_start]
+    if args.out is not None:
+        cmd += ["--out", args.out]
+    return cmd + (["--quiet"] if args.quiet else [])
+
+
+def _pin_threads_env() -> None:
+    """Ask native thread pools for one thread (only variables the user has not set)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    if "numba" not in sys.modules:
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    if "jax" not in sys.modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        missing = [f for f in _XLA_FLAGS if f.split("=")[0].lstrip("-") not in flags]
+        if missing:
+            os.environ["XLA_FLAGS"] = " ".join([flags, *missing]).strip()
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    """Run ``hpo bench``; returns the exit code (1 when some run failed)."""
+    config = config_from_args(args)
+    _pin_threads_env()
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    document = run_benchmark(config, command=_command(args),
+                             progress=None if args.quiet else progress)
+    if args.out is not None:
+        write_results(document, args.out)
+    seeds = config.seeds
+    print(f"hpo bench: budget {config.budget}, seeds {seeds[0]}-{seeds[-1]} "
+          f"({len(seeds)} per pair), {len(document['runs'])} runs\n")
+    print(markdown_table(summarize(document["runs"]), document["skipped"]), end="")
+    if args.out is not None:
+        print(f"\nResults: {args.out}")
+    failed = [r for r in document["runs"] if r["status"] != "ok"]
+    for r in failed:
+        print(f"hpo bench: run failed: {r['problem']} {r['strategy']} seed={r['seed']}: "
+              f"{r['error']}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,276 @@
+"""Run problems x strategies x seeds with a budget and collect one record per run.
+
+The result is a JSON-ready document in the ``hpo_core.bench`` format, version
+:data:`FORMAT_VERSION` (described field by field in ``benchmarks/FORMAT.md``)::
+
+    {"format": "hpo_core.bench", "version": 1, "created": ..., "command": [...],
+     "environment": {...}, "config": {...}, "problems": {...}, "runs": [...], "skipped": [...]}
+
+Every run is sequential (one ask, one evaluation, one tell) under
+``threadpoolctl.threadpool_limits(1)``, so BLAS/OpenMP pools use one thread and optimizer
+overhead is comparable across machines and strategies. Each ``ask`` and ``tell`` is timed with
+``time.perf_counter`` on its own; evaluating the objective is not part of the overhead.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from hpo_core.benchmarks.problems import PROBLEMS, Problem
+from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
+from threadpoolctl import threadpool_limits
+
+from hpo_core.errors import HPOError
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "BenchConfig", "environment", "run_benchmark",
+           "run_one", "versions", "write_results"]
+
+FORMAT = "hpo_core.bench"
+#: Version of the document :func:`run_benchmark` builds; readers accept <= this.
+FORMAT_VERSION = 1
+#: Distributions named in ``environment.libraries`` when installed.
+_LIBRARIES = ("hpo_core", "numpy", "scipy", "jax", "jaxlib", "numba", "threadpoolctl",
+              "optuna", "scikit-optimize", "botorch", "torch")
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "NUMBA_NUM_THREADS", "XLA_FLAGS")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to run.
+
+    Attributes:
+        problems: problem names (keys of ``PROBLEMS``).
+        strategies: strategy names (keys of ``STRATEGIES``).
+        budget: trials per run (a finite space smaller than this is run in full).
+        seeds: the seeds; each (problem, strategy) pair runs once per seed.
+        batch: points asked at once; only 1 (sequential) in this version.
+    """
+
+    problems: tuple[str, ...]
+    strategies: tuple[str, ...]
+    budget: int
+    seeds: tuple[int, ...]
+    batch: int = 1
+
+    def __post_init__(self) -> None:
+        for name in self.problems:
+            if name not in PROBLEMS:
+                raise HPOError(f"problem: unknown {name!r}; expected one of {', '.join(PROBLEMS)}")
+        for name in self.strategies:
+            if name not in STRATEGIES:
+                raise HPOError(
+                    f"strategy: unknown {name!r}; expected one of {', '.join(STRATEGIES)}")
+        if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
+            raise HPOError(f"budget: expected an int >= 1, got {self.budget!r}")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0
+                                 for s in self.seeds):
+            raise HPOError(f"seeds: expected one or more ints >= 0, got {self.seeds!r}")
+        if self.batch != 1:
+            raise HPOError(f"batch: only 1 (sequential) is supported yet, got {self.batch!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"problems": list(self.problems), "strategies": list(self.strategies),
+                "budget": self.budget, "seeds": list(self.seeds), "batch": self.batch}
+
+
+def versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Installed version of each distribution (None when it is not installed)."""
+    out: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def environment() -> dict[str, Any]:
+    """Where the benchmark ran: Python, platform, CPUs, library versions, thread settings."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "cpus_available": len(affinity(0)) if affinity else os.cpu_count(),
+        "libraries": {k: v for k, v in versions(_LIBRARIES).items() if v is not None},
+        "threads": {"threadpool_limits": 1,
+                    "env": {k: os.environ[k] for k in _THREAD_ENV if k in os.environ}},
+    }
+
+
+def _best_so_far(values: Sequence[float | None]) -> list[float | None]:
+    out: list[float | None] = []
+    best: float | None = None
+    for v in values:
+        if v is not None and (best is None or v < best):
+            best = v
+        out.append(best)
+    return out
+
+
+def _evaluate(problem: Problem, params: dict[str, Any]) -> tuple[float | None, str | None]:
+    try:
+        value = problem(params)
+    except Exception as e:  # an objective that raises is a failed trial, not a crashed run
+        return None, f"{type(e).__name__}: {e}"
+    if not math.isfinite(value):
+        return None, f"objective value {value!r} is not finite"
+    return value, None
+
+
+def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int) -> dict[str, Any]:
+    """One run: ``budget`` trials of ``spec`` on ``problem`` with ``seed``.
+
+    Returns:
+        The run record (see ``benchmarks/FORMAT.md``).
+
+    Raises:
+        Skip: the strategy does not apply to the problem.
+    """
+    values: list[float | None] = []
+    asks: list[float] = []
+    tells: list[float] = []
+    best_value: float | None = None
+    best_params: dict[str, Any] | None = None
+    status, error, stopped = "ok", None, None
+    start = time.perf_counter()
+    try:
+        session = spec.make(problem, seed)
+    except Skip:
+        raise
+    except Exception as e:  # a strategy that cannot start fails its run, not the benchmark
+        session, status, error = None, "failed", f"{type(e).__name__}: {e}"
+    setup = time.perf_counter() - start
+    n_trials = budget
+    if session is not None and session.capacity is not None and session.capacity < budget:
+        n_trials = session.capacity
+        stopped = (f"search space exhausted: {spec.name} can suggest {session.capacity} "
+                   f"distinct points, fewer than the budget of {budget}")
+    try:
+        for _ in range(n_trials if session is not None else 0):
+            t0 = time.perf_counter()
+            token, params = session.ask()  # type: ignore[union-attr]
+            t1 = time.perf_counter()
+            value, reason = _evaluate(problem, params)
+            t2 = time.perf_counter()
+            session.tell(token, value, reason)  # type: ignore[union-attr]
+            t3 = time.perf_counter()
+            asks.append(t1 - t0)
+            tells.append(t3 - t2)
+            values.append(value)
+            if value is not None and (best_value is None or value < best_value):
+                best_value, best_params = value, dict(params)
+    except Exception as e:  # an optimizer that breaks fails its run, not the benchmark
+        status, error = "failed", f"{type(e).__name__}: {e}"
+    wall = time.perf_counter() - start
+    best = _best_so_far(values)
+    return {
+        "problem": problem.name,
+        "strategy": spec.name,
+        "seed": seed,
+        "budget": budget,
+        "batch": 1,
+        "status": status,
+        "error": error,
+        "stopped": stopped,
+        "n_trials": len(values),
+        "values": values,
+        "best_so_far": best,
+        "best_value": best_value,
+        "best_params": best_params,
+        "f_star": problem.f_star,
+        "regret_final": None if best_value is None else best_value - problem.f_star,
+        "ask_seconds": asks,
+        "tell_seconds": tells,
+        "setup_seconds": setup,
+        "wall_seconds": wall,
+        "versions": versions(spec.packages),
+    }
+
+
+def run_benchmark(config: BenchConfig, command: Sequence[str] | None = None,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run every (problem, strategy, seed) of ``config``.
+
+    Args:
+        config: what to run.
+        command: the argv that asked for it (recorded as is).
+        progress: called with one line per finished or skipped run.
+
+    Returns:
+        The ``hpo_core.bench`` document (JSON-ready).
+    """
+    runs: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    total = len(config.problems) * len(config.strategies) * len(config.seeds)
+    done = 0
+    with threadpool_limits(limits=1):
+        for pname in config.problems:
+            problem = PROBLEMS[pname]
+            for sname in config.strategies:
+                spec = STRATEGIES[sname]
+                for seed in config.seeds:
+                    done += 1
+                    try:
+                        record = run_one(problem, spec, seed, config.budget)
+                    except Skip as s:
+                        skipped.append({"problem": pname, "strategy": sname,
+                                        "seeds": list(config.seeds), "reason": str(s)})
+                        done += len(config.seeds) - 1
+                        if progress:
+                            progress(f"[{done}/{total}] {pname} {sname}: skipped: {s}")
+                        break
+                    runs.append(record)
+                    if progress:
+                        progress(_progress_line(record, done, total))
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": list(command) if command is not None else None,
+        "environment": environment(),
+        "config": config.to_dict(),
+        "problems": {n: {"f_star": PROBLEMS[n].f_star, "dims": PROBLEMS[n].dims,
+                         "description": PROBLEMS[n].description,
+                         "space": PROBLEMS[n].space.to_dict()} for n in config.problems},
+        "runs": runs,
+        "skipped": skipped,
+    }
+
+
+def _progress_line(record: dict[str, Any], done: int, total: int) -> str:
+    head = f"[{done}/{total}] {record['problem']} {record['strategy']} seed={record['seed']}:"
+    if record["status"] != "ok":
+        return f"{head} FAILED after {record['n_trials']} trials: {record['error']}"
+    regret = record["regret_final"]
+    shown = "n/a" if regret is None else f"{regret:.4g}"
+    return f"{head} regret {shown} ({record['n_trials']} trials, {record['wall_seconds']:.2f} s)"
+
+
+def write_results(document: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write ``document`` as JSON, atomically (a crash leaves any old file intact)."""
+    text = json.dumps(document, indent=1, allow_nan=False)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".bench-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

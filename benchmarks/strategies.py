@@ -1,0 +1,122 @@
+"""The strategies ``hpo bench`` can run, each behind one small ask/tell :class:`Session`.
+
+Adding a strategy is one entry in :data:`STRATEGIES`: a :class:`StrategySpec` whose
+``make(problem, seed)`` returns a Session. That holds for the hpo_core strategies (``random``,
+``grid``; ``bayesian`` when it lands) and for peer libraries driven through their own ask/tell
+(``optuna-tpe``, ``optuna-gp``, ``skopt-gp``, ``botorch``): a peer's Session translates the
+problem's :class:`~hpo_core.space.SearchSpace` into the peer's own space and imports the peer
+lazily inside ``make``. A combination that does not apply (grid on a continuous box) raises
+:class:`Skip` with the reason; the runner records it as skipped, not failed.
+
+A later ``--batch q`` mode adds an optional ``ask_batch(q)`` to the Session protocol; the
+runner stays sequential (q = 1) until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hpo_core.benchmarks.problems import Problem
+
+from hpo_core import Optimizer, Trial
+from hpo_core.space import Continuous
+
+__all__ = ["STRATEGIES", "HpoCoreSession", "Session", "Skip", "StrategySpec", "register"]
+
+
+class Skip(Exception):
+    """The strategy does not apply to the problem; ``str(skip)`` says why.
+
+    Whether a strategy applies must depend on the problem only, never on the seed: the runner
+    skips every seed of a (problem, strategy) pair at the first Skip.
+    """
+
+
+class Session(Protocol):
+    """One optimization run of one strategy on one problem with one seed."""
+
+    @property
+    def capacity(self) -> int | None:
+        """How many distinct points the strategy can suggest (None: unbounded)."""
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        """The next point: ``(token, params)``; the token goes back to :meth:`tell`."""
+
+    def tell(self, token: Any, value: float | None, reason: str | None = None) -> None:
+        """Report the objective value of an asked point; None means the evaluation failed."""
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """A strategy ``hpo bench`` can run.
+
+    Attributes:
+        name: the name ``--strategies`` takes (peers: ``library-method``, e.g. ``optuna-tpe``).
+        make: ``make(problem, seed) -> Session``; raises :class:`Skip` when the strategy does
+            not apply to the problem.
+        packages: distributions whose versions go into each run record.
+        description: one line for ``hpo bench --help``.
+    """
+
+    name: str
+    make: Callable[[Problem, int], Session]
+    packages: tuple[str, ...]
+    description: str
+
+
+class HpoCoreSession:
+    """A Session over :class:`hpo_core.Optimizer` (minimizing).
+
+    Args:
+        problem: the problem; its space is the Optimizer's space.
+        seed: the Optimizer's seed.
+        strategy: an hpo_core strategy name.
+        **options: strategy options (``grid_points=k`` for grid).
+    """
+
+    def __init__(self, problem: Problem, seed: int, strategy: str, **options: Any) -> None:
+        self._opt = Optimizer(problem.space, strategy, objective="minimize", seed=seed, **options)
+
+    @property
+    def capacity(self) -> int | None:
+        return self._opt.capacity
+
+    def ask(self) -> tuple[Trial, dict[str, Any]]:
+        trial = self._opt.ask()
+        return trial, trial.params
+
+    def tell(self, token: Trial, value: float | None, reason: str | None = None) -> None:
+        if value is None:
+            self._opt.tell(token, failed=True, reason=reason or "evaluation failed")
+        else:
+            self._opt.tell(token, value)
+
+
+def _random(problem: Problem, seed: int) -> Session:
+    return HpoCoreSession(problem, seed, "random")
+
+
+def _grid(problem: Problem, seed: int) -> Session:
+    for name, param in problem.space.params.items():
+        if isinstance(param, Continuous) and not param.is_fixed:
+            raise Skip(f"grid needs a finite space: parameter {name!r} is Continuous")
+    return HpoCoreSession(problem, seed, "grid")
+
+
+#: Every strategy ``hpo bench`` can run, by name.
+STRATEGIES: dict[str, StrategySpec] = {}
+
+
+def register(spec: StrategySpec) -> None:
+    """Add ``spec`` to :data:`STRATEGIES` (a name may be registered once)."""
+    if spec.name in STRATEGIES:
+        raise ValueError(f"strategy {spec.name!r} is already registered")
+    STRATEGIES[spec.name] = spec
+
+
+register(StrategySpec("random", _random, ("hpo_core", "numpy"),
+                      "hpo_core random search (uniform in the unit cube)"))
+register(StrategySpec("grid", _grid, ("hpo_core", "numpy"),
+                      "hpo_core grid search (finite spaces only; first parameter slowest)"))

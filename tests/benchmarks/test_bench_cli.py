@@ -1,0 +1,94 @@
+"""``hpo bench`` run in-process through ``hpo_core.cli.main`` with tiny budgets."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hpo_core.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    """``hpo bench`` pins thread variables in os.environ; keep them out of other tests."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_acceptance_command_prints_table_and_writes_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results.json"
+    code = main(["bench", "--problems", "branin,hartmann6,mixed,discrete",
+                 "--strategies", "random,grid", "--budget", "8", "--seeds", "2",
+                 "--seed-start", "3", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = captured.out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| problem |"))
+    assert "median regret" in lines[header] and "p95 ms" in lines[header]
+    rows = [line.split("|")[1:3] for line in lines[header + 2:] if line.startswith("| ")]
+    assert [(p.strip(), s.strip()) for p, s in rows] == [
+        ("branin", "random"), ("hartmann6", "random"), ("mixed", "random"),
+        ("discrete", "random"), ("discrete", "grid")]
+    for name, param in [("branin", "x1"), ("hartmann6", "x1"), ("mixed", "lr")]:
+        assert (f"Skipped: grid on {name} (seeds 3-4): grid needs a finite space: "
+                f"parameter '{param}' is Continuous") in captured.out
+    assert "[1/16] branin random seed=3" in captured.err  # progress on stderr
+
+    doc = json.loads(out.read_text())
+    assert {"format", "version", "created", "command", "environment", "config", "runs",
+            "skipped"} <= set(doc)
+    assert (doc["format"], doc["version"]) == ("hpo_core.bench", 1)
+    assert doc["config"]["seeds"] == [3, 4] and doc["config"]["budget"] == 8
+    assert doc["command"][:2] == ["hpo", "bench"]
+    assert len(doc["runs"]) == 10 and len(doc["skipped"]) == 3
+    for r in doc["runs"]:
+        assert {"problem", "strategy", "seed", "budget", "values", "best_so_far",
+                "regret_final", "ask_seconds", "tell_seconds", "wall_seconds",
+                "versions"} <= set(r)
+        assert len(r["values"]) == len(r["ask_seconds"]) == len(r["tell_seconds"]) == 8
+
+
+def test_quiet_all_problems_and_no_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--problems", "all", "--budget", "2", "--seeds", "1", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    for name in ("branin", "hartmann6", "ackley10", "levy10", "rosenbrock8", "mixed",
+                 "discrete"):
+        assert f"| {name} | random | 1 | 2 |" in captured.out
+    assert "Results:" not in captured.out
+
+
+def test_grid_runs_the_whole_discrete_space(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--problems", "discrete", "--strategies", "grid", "--budget", "500",
+                 "--seeds", "1", "--quiet"]) == 0
+    assert "| discrete | grid | 1 | 360 | 0 | 0 - 0 |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, flag, received, valid", [
+    (["--problems", "branin,nope"], "--problems", "'nope'", "all, branin, hartmann6"),
+    (["--problems", ""], "--problems", "''", "all, branin"),
+    (["--problems", "all,branin"], "--problems", "'all,branin'", "all, branin"),
+    (["--strategies", "random,simplex"], "--strategies", "'simplex'", "random, grid"),
+    (["--strategies", "bayesian"], "--strategies", "'bayesian'", "random, grid"),
+    (["--budget", "0"], "--budget", "'0'", "integer >= 1"),
+    (["--budget", "ten"], "--budget", "'ten'", "integer >= 1"),
+    (["--seeds", "-2"], "--seeds", "'-2'", "integer >= 1"),
+    (["--seed-start", "-1"], "--seed-start", "'-1'", "integer >= 0"),
+    (["--out", "/no/such/folder/r.json"], "--out", "'/no/such/folder/r.json'", "existing folder"),
+])
+def test_bad_flags_exit_2_naming_the_flag(argv: list[str], flag: str, received: str,
+                                          valid: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"hpo bench: error: {flag}: ")
+    assert received in captured.err and valid in captured.err
+    assert "Traceback" not in captured.err
