@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpo_core.benchmarks.problems import PROBLEMS
-
 from hpo_core import Optimizer, Trial
+from hpo_core.benchmarks.problems import PROBLEMS
 
 #: 10-D continuous box (Ackley's), the space the overhead is measured on.
 _ACKLEY = PROBLEMS["ackley10"]

@@ -24,7 +24,6 @@ from hpo_core.benchmarks.problems import PROBLEMS
 from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, write_results
 from hpo_core.benchmarks.strategies import STRATEGIES
 from hpo_core.benchmarks.summary import markdown_table, summarize
-
 from hpo_core.errors import HPOError
 from hpo_core.strategies import PLANNED
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from hpo_core.benchmarks.problems import PROBLEMS, Problem
-from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
 from threadpoolctl import threadpool_limits
 
+from hpo_core.benchmarks.problems import PROBLEMS, Problem
+from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
 from hpo_core.errors import HPOError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BenchConfig", "environment", "run_benchmark",

@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hpo_core.benchmarks.problems import Problem
-
 from hpo_core import Optimizer, Trial
+from hpo_core.benchmarks.problems import Problem
 from hpo_core.space import Continuous
 
 __all__ = ["STRATEGIES", "HpoCoreSession", "Session", "Skip", "StrategySpec", "register"]

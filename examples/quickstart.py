@@ -1,41 +1,30 @@
 """Quickstart: tune a benchmark problem with the ask/tell API and print the best trial.
 
+The problem is ``mixed`` from the benchmark suite: a log-scaled learning rate, a dropout rate,
+integer layers and batch size (log-scaled), and a categorical optimizer, with a known optimum
+(regret 0 at lr=1e-3, dropout=0.2, layers=4, batch_size=64, optimizer=adam).
+
 Run: python examples/quickstart.py
 """
 
 from __future__ import annotations
 
-import math
-
-from hpo_core import Categorical, Continuous, Integer, Optimizer, SearchSpace
-
-space = SearchSpace({
-    "x1": Continuous(-5.0, 10.0),
-    "x2": Continuous(0.0, 15.0),
-    "scale": Categorical(["unit", "double"]),
-    "repeats": Integer(1, 3),
-})
-
-
-def branin(params: dict) -> float:
-    """Branin's function (minimum 0.397887 at three points), doubled when scale is 'double'."""
-    x1, x2 = params["x1"], params["x2"]
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    value = (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-    return value * (2.0 if params["scale"] == "double" else 1.0)
+from hpo_core import Optimizer
+from hpo_core.benchmarks.problems import get_problem
 
 
 def main() -> None:
-    opt = Optimizer(space, strategy="random", objective="minimize", seed=0)
-    opt.enqueue({"x1": 0.0, "x2": 5.0, "scale": "unit", "repeats": 1})  # a known default first
-    for _ in range(200):  # ask/tell loop: your training code goes where branin() is
+    problem = get_problem("mixed")
+    opt = Optimizer(problem.space, strategy="random", objective="minimize", seed=0)
+    # A known default goes first, as you would try your current settings.
+    opt.enqueue({"lr": 1e-2, "dropout": 0.0, "layers": 2, "batch_size": 256, "optimizer": "sgd"})
+    for _ in range(100):  # the ask/tell loop: your training code goes where problem() is
         trial = opt.ask()
-        opt.tell(trial, branin(trial.params))
+        opt.tell(trial, problem(trial.params))
     best = opt.best
-    print(f"trials: {len(opt.trials)}  best trial: #{best.id}  value: {best.value:.6f}")
-    print("best hyperparameters:", {k: round(v, 4) if isinstance(v, float) else v
-                                    for k, v in best.params.items()})
-    print("as AMT hyperparameter strings:", space.to_strings(best.params))
+    print(f"strategy: {opt.strategy}  trials: {len(opt.trials)}  best trial: #{best.id}")
+    print(f"best value: {best.value:.4f}  (regret {best.value - problem.f_star:.4f})")
+    print("best hyperparameters (AMT strings):", problem.space.to_strings(best.params))
 
 
 if __name__ == "__main__":

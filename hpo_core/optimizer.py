@@ -12,11 +12,9 @@ need from the trial history, which the saved file holds in full.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -24,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import HPOError, OptimizerError
+from hpo_core.persist import check_versioned, read_versioned, write_atomic
 from hpo_core.space import SearchSpace
+from hpo_core.stopping import make_stopper
 from hpo_core.strategies import History, make_strategy
 from hpo_core.trial import Trial
 
@@ -40,6 +40,15 @@ def _objective(value: Any) -> str:
     if isinstance(value, str) and value.lower() in _OBJECTIVES:
         return value.lower()
     raise OptimizerError(f"objective: expected 'minimize' or 'maximize' (any case), got {value!r}")
+
+
+def _real(value: Any, what: str) -> float:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise OptimizerError(f"{what}: expected a real number, got {value!r} "
+                             f"({type(value).__name__})")
+    return float(value)
 
 
 def _seed(value: Any) -> int:
@@ -60,20 +69,27 @@ class Optimizer:
         strategy: ``"random"`` or ``"grid"`` (``"bayesian"``, ``"hyperband"`` arrive later).
         objective: ``"minimize"`` or ``"maximize"``, any case.
         seed: int >= 0; None draws one (kept, and saved).
-        **options: strategy options, e.g. ``grid_points=5`` for grid.
+        early_stopping: ``"off"`` (default) or ``"auto"``: AMT's median stopping rule acting on
+            :meth:`report` (random, grid and Bayesian; Hyperband stops trials itself).
+        **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,
+            ``max_resource``, ``eta``, ``mode`` for hyperband.
     """
 
     def __init__(self, space: SearchSpace, strategy: str = "random",
-                 objective: str = "minimize", seed: int | None = None, **options: Any) -> None:
+                 objective: str = "minimize", seed: int | None = None,
+                 early_stopping: str = "off", **options: Any) -> None:
         if not isinstance(space, SearchSpace):
             raise OptimizerError(f"space: expected a SearchSpace, got {type(space).__name__}")
         self._space = space
         self._objective = _objective(objective)
         self._seed = _seed(seed)
         self._strategy = make_strategy(strategy, space, self._seed, dict(options))
+        self._early_stopping, self._stopper = make_stopper(early_stopping, self._strategy)
         self._trials: list[Trial] = []
         self._used: set[str] = set()
         self._queue: list[dict[str, Any]] = []
+        # Every report and promotion in order: replayed on load to rebuild the stopper.
+        self._events: list[list[Any]] = []
 
     # ------------------------------------------------------------------ properties
     @property
@@ -87,6 +103,10 @@ class Optimizer:
     @property
     def objective(self) -> str:
         return self._objective
+
+    @property
+    def early_stopping(self) -> str:
+        return self._early_stopping
 
     @property
     def seed(self) -> int:
@@ -105,7 +125,8 @@ class Optimizer:
 
     @property
     def best(self) -> Trial | None:
-        """The best completed trial (lowest id among ties), or None before any."""
+        """The best completed trial (lowest id among ties), or None before any. Stopped trials
+        (which did not reach the full resource) never count."""
         done = [t for t in self._trials if t.status == "completed"]
         if not done:
             return None
@@ -130,6 +151,9 @@ class Optimizer:
         Raises:
             OptimizerError: every point the strategy can suggest is observed or pending.
         """
+        promoted = self._stopper.promote() if self._stopper is not None else None
+        if promoted is not None:
+            return self._resume(*promoted)
         trial_id = len(self._trials)
         enqueued = bool(self._queue)
         if enqueued:
@@ -142,12 +166,23 @@ class Optimizer:
                 raise OptimizerError(self._exhausted_message())
             params = suggested
         trial = Trial(id=trial_id, params=dict(params), enqueued=enqueued,
-                      started_at=time.time())
+                      started_at=time.time(), resource=self._strategy_resource(trial_id))
         if enqueued:
             self._queue.pop(0)
         self._trials.append(trial)
         self._used.add(self._space.point_key(trial.params))
         return trial
+
+    def _strategy_resource(self, trial_id: int) -> int | None:
+        start = getattr(self._strategy, "start_resource", None)
+        return None if start is None else int(start(trial_id))
+
+    def _resume(self, trial_id: int, resource: int) -> Trial:
+        t = self._trials[trial_id]
+        self._events.append(["p", trial_id, resource])
+        self._stopper.mark_promoted(trial_id, resource)  # type: ignore[union-attr]
+        t.status, t.resource, t.is_resume = "pending", resource, True
+        return t
 
     def _exhausted_message(self) -> str:
         size = self._strategy.size
@@ -160,15 +195,13 @@ class Optimizer:
         runs out part-way, no trial is created and the error is raised."""
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise OptimizerError(f"ask_batch: n must be an int >= 1, got {n!r}")
-        start, queue = len(self._trials), list(self._queue)
+        snapshot = self.state_dict()
         batch: list[Trial] = []
         try:
             for _ in range(int(n)):
                 batch.append(self.ask())
         except HPOError:
-            del self._trials[start:]
-            self._queue = queue
-            self._used = {self._space.point_key(t.params) for t in self._trials}
+            self.__dict__.update(Optimizer.from_state_dict(snapshot).__dict__)
             raise
         return batch
 
@@ -205,16 +238,17 @@ class Optimizer:
             OptimizerError: unknown or already-told trial; a value that is not a real number.
         """
         t = self._lookup(trial, "tell")
-        if t.status not in ("pending", "paused"):
+        if t.status == "stopped":
+            raise OptimizerError(f"tell: trial {t.id} was stopped (its value is its last "
+                                 "report); a stopped trial needs no tell")
+        if t.status == "paused":
+            raise OptimizerError(f"tell: trial {t.id} is paused at resource {t.resource}; it "
+                                 "resumes when ask() returns it again and needs no tell now")
+        if t.status != "pending":
             raise OptimizerError(f"tell: trial {t.id} was already told (status {t.status!r}); "
                                  "each trial is told once")
         if not failed:
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise OptimizerError(
-                    f"tell: trial {t.id}: expected a real number as value (or failed=True), "
-                    f"got {value!r} ({type(value).__name__})")
+            value = _real(value, f"tell: trial {t.id}: value (or failed=True)")
             if not math.isfinite(value):
                 failed, reason = True, f"objective value {value!r} is not finite"
         if reason is not None and not isinstance(reason, str):
@@ -225,6 +259,57 @@ class Optimizer:
         else:
             t.status, t.value = "completed", float(value)  # type: ignore[arg-type]
         return t
+
+    def report(self, trial: Trial | int, step: int, value: float) -> str:
+        """Record an intermediate result; returns ``"continue"`` or ``"stop"``.
+
+        A step is one unit of resource (an epoch), 1, 2, ...; steps must increase. With
+        ``early_stopping="auto"`` or the hyperband strategy, ``"stop"`` finishes the trial: its
+        status becomes ``"stopped"``, its value its last report, and it needs no tell. In
+        promotion mode a report at ``trial.resource`` (below max_resource) pauses the trial.
+        A NaN or infinite value fails the trial (``"stop"``).
+
+        Raises:
+            OptimizerError: unknown trial, a trial that is not running (stopped, paused, told),
+                a step that is not an int > the last step, a step above max_resource or (in
+                promotion mode) above ``trial.resource``, a value that is not a real number.
+        """
+        t = self._lookup(trial, "report")
+        if t.status != "pending":
+            why = ("after a stop decision" if t.status == "stopped" else
+                   f"on a {t.status} trial")
+            raise OptimizerError(f"report: trial {t.id} is {t.status}: report() {why} is an "
+                                 "error")
+        if isinstance(step, np.integer):
+            step = int(step)
+        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+            raise OptimizerError(f"report: trial {t.id}: step must be an int >= 1, got {step!r}")
+        if step <= t.last_step:
+            raise OptimizerError(f"report: trial {t.id}: steps must increase; got step {step} "
+                                 f"after step {t.last_step}")
+        limit = getattr(self._strategy, "max_resource", None)
+        if limit is not None and step > limit:
+            raise OptimizerError(f"report: trial {t.id}: step {step} is above max_resource "
+                                 f"{limit}")
+        if t.resource is not None and step > t.resource:
+            raise OptimizerError(f"report: trial {t.id}: step {step} is above the resource it "
+                                 f"was given ({t.resource}); stop at trial.resource")
+        value = _real(value, f"report: trial {t.id}: value")
+        if not math.isfinite(value):
+            self.tell(t, failed=True, reason=f"reported value {value!r} at step {step} is not "
+                                             "finite")
+            return "stop"
+        t.reports.append([step, value])
+        self._events.append(["r", t.id, step, value])
+        if self._stopper is not None and self._stopper.observe(t.id, step, self._loss(value)):
+            t.status, t.value, t.finished_at = "stopped", value, time.time()
+            return "stop"
+        if t.resource is not None and step == t.resource and step < (limit or step + 1):
+            t.status = "paused"
+        return "continue"
+
+    def _loss(self, value: float) -> float:
+        return value if self._objective == "minimize" else -value
 
     # ------------------------------------------------------------------ convenience loop
     def optimize(self, fn: Callable[[dict[str, Any]], float], n_trials: int = 50,
@@ -275,63 +360,52 @@ class Optimizer:
             "options": self._strategy.options(),
             "objective": self._objective,
             "seed": self._seed,
+            "early_stopping": self._early_stopping,
             "trials": [t.to_dict() for t in self._trials],
             "queue": self._queue,
+            "events": self._events,
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state to a JSON file (atomically: a crash leaves the old file intact)."""
-        text = json.dumps(self.state_dict(), indent=1, allow_nan=False)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".opt-", suffix=".json", dir=folder)
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, self.state_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Optimizer:
         """Read a file written by :meth:`save`."""
-        try:
-            with open(path) as f:
-                state = json.load(f)
-        except json.JSONDecodeError as e:
-            raise OptimizerError(f"load: {path} is not a valid optimizer file (corrupt JSON: "
-                                 f"{e})") from e
-        return cls.from_state_dict(state, source=str(path))
+        return cls.from_state_dict(read_versioned(path, FORMAT, FORMAT_VERSION), str(path))
 
     @classmethod
     def from_state_dict(cls, state: Any, source: str = "state") -> Optimizer:
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise OptimizerError(f"load: {source} is not an hpo_core optimizer file "
-                                 f"(expected format {FORMAT!r})")
-        version = state.get("version")
-        if not isinstance(version, int) or version < 1:
-            raise OptimizerError(f"load: {source}: corrupt format version {version!r}")
-        if version > FORMAT_VERSION:
-            raise OptimizerError(
-                f"load: {source} was written by format version {version}; this hpo_core reads "
-                f"versions up to {FORMAT_VERSION}: upgrade hpo_core")
+        check_versioned(state, FORMAT, FORMAT_VERSION, source)
         try:
             space = SearchSpace.from_dict(state["space"])
             opt = cls(space, state["strategy"], state["objective"], state["seed"],
-                      **state["options"])
+                      state.get("early_stopping", "off"), **state["options"])
             opt._trials = [Trial.from_dict(t) for t in state["trials"]]
             if [t.id for t in opt._trials] != list(range(len(opt._trials))):
                 raise ValueError("trial ids are not 0, 1, 2, ...")
             for t in opt._trials:
                 t.params = space.validate(t.params)
             opt._queue = [space.validate(p) for p in state["queue"]]
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            opt._replay(state.get("events", []))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             raise OptimizerError(f"load: {source} is corrupt: {type(e).__name__}: {e}") from e
         opt._used = {space.point_key(t.params) for t in opt._trials}
         return opt
+
+    def _replay(self, events: list[list[Any]]) -> None:
+        """Feed the saved reports and promotions to a fresh stopper, in their order."""
+        self._events = [list(e) for e in events]
+        if self._stopper is None:
+            return
+        for kind, tid, a, *rest in self._events:
+            if kind == "r":
+                self._stopper.observe(int(tid), int(a), self._loss(float(rest[0])))
+            elif kind == "p":
+                self._stopper.mark_promoted(int(tid), int(a))
+            else:
+                raise ValueError(f"unknown event {kind!r}")
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}

@@ -28,6 +28,10 @@ class Trial:
         reason: why a trial failed (None otherwise).
         enqueued: True when the point came from ``Optimizer.enqueue``.
         started_at, finished_at: wall-clock seconds (``time.time()``) of ask and tell.
+        resource: multi-fidelity only: train up to this resource (max_resource in stopping
+            mode, the rung to pause at in promotion mode); None otherwise.
+        is_resume: promotion mode: this ask resumes a paused trial from its last step.
+        reports: intermediate results ``[step, value]`` in report order.
     """
 
     id: int
@@ -38,13 +42,20 @@ class Trial:
     enqueued: bool = False
     started_at: float | None = None
     finished_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    resource: int | None = None
+    is_resume: bool = False
+    reports: list[list[float]] = field(default_factory=list)
+
+    @property
+    def last_step(self) -> int:
+        """The last step reported (0 before any report)."""
+        return int(self.reports[-1][0]) if self.reports else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "params": self.params, "status": self.status,
                 "value": self.value, "reason": self.reason, "enqueued": self.enqueued,
                 "started_at": self.started_at, "finished_at": self.finished_at,
-                "extra": self.extra}
+                "resource": self.resource, "is_resume": self.is_resume, "reports": self.reports}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Trial:

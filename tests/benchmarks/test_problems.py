@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from hpo_core.benchmarks.problems import PROBLEMS, Problem, get_problem
 
+from hpo_core.benchmarks.problems import PROBLEMS, Problem, get_problem
 from hpo_core.errors import HPOError
 
 ALL = list(PROBLEMS.values())

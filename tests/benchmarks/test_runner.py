@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import pytest
+
 from hpo_core.benchmarks.problems import PROBLEMS, Problem
 from hpo_core.benchmarks.runner import (
     FORMAT,
@@ -18,7 +19,6 @@ from hpo_core.benchmarks.runner import (
 )
 from hpo_core.benchmarks.strategies import STRATEGIES, HpoCoreSession, Skip, StrategySpec
 from hpo_core.benchmarks.summary import markdown_table, summarize
-
 from hpo_core.errors import HPOError
 
 RUN_KEYS = {"problem", "strategy", "seed", "budget", "batch", "status", "error", "stopped",
