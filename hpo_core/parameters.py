@@ -332,7 +332,7 @@ class Integer:
 class Categorical:
     """A choice among JSON scalars (str, int, float, bool, None); 1, 1.0 and True differ."""
 
-    values: tuple[Scalar, ...]
+    values: Sequence[Scalar]  # stored as a tuple
     _index: dict[tuple[str, Any], int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

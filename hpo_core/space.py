@@ -174,9 +174,11 @@ class SearchSpace:
         out = []
         for n in self._free:
             p = self._params[n]
-            kind = {Continuous: "continuous", Integer: "integer", Categorical: "categorical"}
-            out.append(Coordinate(n, kind[type(p)],
-                                  None if isinstance(p, Continuous) else p.n_values))
+            if isinstance(p, Continuous):
+                out.append(Coordinate(n, "continuous", None))
+            elif isinstance(p, Integer | Categorical):
+                kind = "integer" if isinstance(p, Integer) else "categorical"
+                out.append(Coordinate(n, kind, p.n_values))
         return out
 
     @property
