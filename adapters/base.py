@@ -1,0 +1,114 @@
+"""The adapter Protocol: how the tuner runs one training job, whatever the backend.
+
+A backend gets a :class:`TrainingJobRequest` (plain data: names, paths, strings) and a
+``LineSink``, starts the job, and is polled until the job ends::
+
+    handle = backend.start(request, on_line)     # on_line(stream, line) for every log line
+    status = backend.poll(handle)                # JobState: InProgress until the end
+    backend.stop(handle, "early stopping")       # SIGTERM now, SIGKILL after a grace period
+
+Contract for implementers:
+
+- ``on_line`` is called for every stdout/stderr line as it arrives (possibly from a reader
+  thread), and every line is delivered before ``poll`` first reports a final state.
+- ``start`` raises :class:`~hpo_core.job_errors.ExecutionError` whose ``action`` says what the
+  tuner should do (``retry`` / ``fail_trial`` / ``abort``); vendor errors are translated with
+  ``raise ... from e``.
+- ``process_info(handle)`` returns JSON-ready data the tuner stores, so that after a crash
+  ``reap(info)`` can make sure a job started by a dead tuner is no longer running.
+
+Adapters import only this module and plain data types, never the optimizer or strategies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["FINAL_STATES", "Backend", "JobState", "LineSink", "TrainingJobRequest"]
+
+#: ``on_line(stream, line)``: ``stream`` is ``"stdout"`` or ``"stderr"``; ``line`` has no newline.
+LineSink = Callable[[str, str], None]
+FINAL_STATES = ("Completed", "Failed", "Stopped")
+
+
+@dataclass(frozen=True)
+class TrainingJobRequest:
+    """Everything a backend needs to run one training job.
+
+    Attributes:
+        name: the training job name (unique in the tuning job).
+        directory: the job's root, laid out like ``/opt/ml``.
+        command: argv (local backend) or ``("module:function",)`` (python backend).
+        cwd: working directory of the command.
+        hyperparameters: name -> AMT string, ``_tuning_objective_metric`` included.
+        channels: channel name -> local data directory.
+        input_data_config: channel name -> its ``inputdataconfig.json`` entry.
+        environment: extra environment variables (the definition's Environment).
+        max_runtime_s: the job gets SIGTERM after this many seconds (None: no limit).
+        log_path: file the job's stdout and stderr are appended to.
+        attempt: 1 for the first run, 2 for the first retry, ...
+    """
+
+    name: str
+    directory: Path
+    command: tuple[str, ...]
+    cwd: Path
+    hyperparameters: dict[str, str]
+    channels: dict[str, Path] = field(default_factory=dict)
+    input_data_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    max_runtime_s: float | None = None
+    log_path: Path | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What ``poll`` reports.
+
+    Attributes:
+        status: ``InProgress``, ``Completed``, ``Failed`` or ``Stopped``.
+        reason: why it failed or stopped (``output/failure``, the log tail, the timeout).
+        retryable: the failure is transient (a signal the tuner did not send, a failure text
+            starting with ``RetryableError``), so RetryStrategy may run it again.
+        exit_code: the process's exit status (negative: killed by that signal), if any.
+    """
+
+    status: str
+    reason: str | None = None
+    retryable: bool = False
+    exit_code: int | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATES
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """An execution backend (local subprocess, in-process callable, Docker, SageMaker ...)."""
+
+    name: str
+
+    def start(self, request: TrainingJobRequest, on_line: LineSink) -> Any:
+        """Start the job; return an opaque handle."""
+        ...
+
+    def poll(self, handle: Any) -> JobState:
+        """The job's current state (also enforces ``max_runtime_s`` and stop grace periods)."""
+        ...
+
+    def stop(self, handle: Any, reason: str) -> None:
+        """Begin stopping the job; ``poll`` reports ``Stopped`` once it has ended."""
+        ...
+
+    def process_info(self, handle: Any) -> dict[str, Any]:
+        """JSON-ready data identifying the running job, for :meth:`reap` after a crash."""
+        ...
+
+    def reap(self, info: dict[str, Any]) -> None:
+        """Make sure a job recorded by a dead tuner no longer runs (no-op if it has ended)."""
+        ...

@@ -1,0 +1,293 @@
+"""The local backend: each training job is a subprocess seeing the SageMaker container contract.
+
+The job's directory is laid out like ``/opt/ml``::
+
+    input/config/hyperparameters.json   every value a string, plus _tuning_objective_metric
+    input/config/inputdataconfig.json   one entry per channel
+    input/config/resourceconfig.json    one host, "algo-1"
+    input/data/<channel>/               a symlink to the local data directory (not copied:
+                                        the script must treat it as read-only)
+    model/  output/  output/data/  output/failure (written by a failing script)
+    checkpoints/                        kept when a job is run again (retry, resume)
+
+and the environment holds ``SM_*`` variables as the sagemaker-training toolkit sets them
+(``SM_HP_<NAME>``, ``SM_HPS``, ``SM_CHANNELS``, ``SM_CHANNEL_<NAME>``, ``SM_MODEL_DIR``,
+``SM_OUTPUT_DATA_DIR``, ``SM_INPUT_CONFIG_DIR``, ``SM_TRAINING_ENV``, ...), plus
+``SM_CHECKPOINT_DIR`` and ``TRAINING_JOB_NAME``.
+
+The command is an argv list run without a shell, in its own session (process group), with
+stdin closed and ``PYTHONUNBUFFERED=1``; a first word ``python`` or ``python3`` means the
+interpreter running the tuner. stdout and stderr are read line by line by two threads that
+append each line to the job's log file and pass it on as it arrives. Exit 0 is Completed; any
+other exit is Failed with the text of ``output/failure`` (else the log tail) as the reason. A
+job over its ``max_runtime_s``, and a stopped job, get SIGTERM on their process group, then
+SIGKILL after ``grace_s``; when the main process ends, what is left of its group is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+
+__all__ = ["LocalBackend", "contract_environment", "prepare_directory"]
+
+HOST = "algo-1"
+_RETRY_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+_FAILURE_LIMIT = 1024
+
+
+def prepare_directory(request: TrainingJobRequest) -> Path:
+    """Lay out ``request.directory`` like ``/opt/ml`` (keeping ``checkpoints/``); return it."""
+    root = request.directory
+    for sub in ("input", "model", "output"):
+        shutil.rmtree(root / sub, ignore_errors=True)
+    config = root / "input" / "config"
+    config.mkdir(parents=True)
+    for sub in ("model", "output/data", "output/intermediate", "checkpoints"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    _write_json(config / "hyperparameters.json", request.hyperparameters)
+    _write_json(config / "inputdataconfig.json", request.input_data_config)
+    _write_json(config / "resourceconfig.json", _resource_config())
+    data = root / "input" / "data"
+    data.mkdir()
+    for channel, source in request.channels.items():
+        (data / channel).symlink_to(Path(source).resolve(), target_is_directory=True)
+    return root
+
+
+def _resource_config() -> dict[str, Any]:
+    return {"current_host": HOST, "hosts": [HOST], "current_group_name": "homogeneousCluster",
+            "current_instance_type": "local", "network_interface_name": "eth0",
+            "instance_groups": [{"instance_group_name": "homogeneousCluster",
+                                 "instance_type": "local", "hosts": [HOST]}]}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _typed(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def contract_environment(request: TrainingJobRequest) -> dict[str, str]:
+    """The ``SM_*`` variables of the container contract for ``request``."""
+    root = request.directory
+    channels = sorted(request.channels)
+    hps = {k: _typed(v) for k, v in request.hyperparameters.items()}
+    user_args = [x for k, v in request.hyperparameters.items() for x in (f"--{k}", v)]
+    dirs = {"model_dir": root / "model", "input_dir": root / "input",
+            "input_config_dir": root / "input" / "config", "output_dir": root / "output",
+            "output_data_dir": root / "output" / "data",
+            "output_intermediate_dir": root / "output" / "intermediate"}
+    cpus = os.cpu_count() or 1
+    training_env = {
+        "job_name": request.name, "current_host": HOST, "hosts": [HOST],
+        "hyperparameters": hps, "channel_input_dirs": {
+            c: str(root / "input" / "data" / c) for c in channels},
+        "input_data_config": request.input_data_config, "resource_config": _resource_config(),
+        "num_cpus": cpus, "num_gpus": 0, "user_entry_point": " ".join(request.command),
+        **{k: str(v) for k, v in dirs.items()}}
+    env = {"SM_" + k.upper(): str(v) for k, v in dirs.items()}
+    env.update({
+        "TRAINING_JOB_NAME": request.name, "SM_CURRENT_HOST": HOST,
+        "SM_HOSTS": json.dumps([HOST]), "SM_NUM_CPUS": str(cpus), "SM_NUM_GPUS": "0",
+        "SM_CURRENT_INSTANCE_TYPE": "local", "SM_NETWORK_INTERFACE_NAME": "eth0",
+        "SM_CHANNELS": json.dumps(channels), "SM_HPS": json.dumps(hps),
+        "SM_USER_ARGS": json.dumps(user_args), "SM_LOG_LEVEL": "20",
+        "SM_INPUT_DATA_CONFIG": json.dumps(request.input_data_config),
+        "SM_RESOURCE_CONFIG": json.dumps(_resource_config()),
+        "SM_TRAINING_ENV": json.dumps(training_env),
+        "SM_CHECKPOINT_DIR": str(root / "checkpoints")})
+    for c in channels:
+        env[f"SM_CHANNEL_{c.upper()}"] = str(root / "input" / "data" / c)
+    for k, v in request.hyperparameters.items():
+        env[f"SM_HP_{k.upper()}"] = v
+    return env
+
+
+@dataclass
+class _Handle:
+    request: TrainingJobRequest
+    proc: subprocess.Popen[bytes]
+    log: IO[bytes] | None
+    readers: list[threading.Thread]
+    started: float
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    stop_reason: str | None = None
+    timed_out: bool = False
+    term_at: float | None = None
+    killed: bool = False
+    final: JobState | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class LocalBackend:
+    """Runs training jobs as local subprocesses.
+
+    Args:
+        grace_s: seconds between SIGTERM and SIGKILL when a job is stopped or times out.
+    """
+
+    name = "local"
+
+    def __init__(self, grace_s: float = 30.0) -> None:
+        self.grace_s = grace_s
+
+    def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
+        from hpo_core.job_errors import ExecutionError
+
+        prepare_directory(request)
+        argv = list(request.command)
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = sys.executable
+        env = {**os.environ, **request.environment, **contract_environment(request),
+               "PYTHONUNBUFFERED": "1"}
+        log = None
+        if request.log_path is not None:
+            request.log_path.parent.mkdir(parents=True, exist_ok=True)
+            log = open(request.log_path, "ab")  # noqa: SIM115 - closed when the job ends
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            log.write(f"=== {request.name} attempt {request.attempt} started {stamp}: "
+                      f"{argv!r}\n".encode())
+            log.flush()
+        try:
+            proc = subprocess.Popen(argv, cwd=request.cwd, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+        except OSError as e:
+            if log is not None:
+                log.write(f"=== could not start: {e}\n".encode())
+                log.close()
+            transient = e.errno in (11, 12, 24)  # EAGAIN, ENOMEM, EMFILE
+            what = (f"cannot run command {argv!r} (cwd {str(request.cwd)!r}): "
+                    f"{e.strerror or e}")
+            raise ExecutionError(what, "retry" if transient else "abort") from e
+        handle = _Handle(request, proc, log, [], time.monotonic())
+        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            t = threading.Thread(target=self._read, args=(handle, stream, pipe, on_line),
+                                 name=f"{request.name}-{stream}", daemon=True)
+            t.start()
+            handle.readers.append(t)
+        return handle
+
+    @staticmethod
+    def _read(h: _Handle, stream: str, pipe: IO[bytes], on_line: LineSink) -> None:
+        for raw in iter(pipe.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            with h.lock:
+                if h.log is not None:
+                    h.log.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                    h.log.flush()
+                h.tail.append(line)
+            on_line(stream, line)
+        pipe.close()
+
+    def poll(self, handle: _Handle) -> JobState:
+        h = handle
+        if h.final is not None:
+            return h.final
+        rc = h.proc.poll()
+        now = time.monotonic()
+        if rc is None:
+            limit = h.request.max_runtime_s
+            if h.term_at is None and limit is not None and now - h.started > limit:
+                h.timed_out = True
+                self._signal(h, signal.SIGTERM)
+                h.term_at = now
+            elif h.term_at is not None and not h.killed and now - h.term_at > self.grace_s:
+                self._signal(h, signal.SIGKILL)
+                h.killed = True
+            return JobState("InProgress")
+        self._signal(h, signal.SIGKILL)  # what is left of the process group
+        for t in h.readers:
+            t.join(timeout=5.0)
+        with h.lock:
+            if h.log is not None:
+                h.log.write(f"=== exit status {rc}\n".encode())
+                h.log.close()
+                h.log = None
+        h.final = self._final(h, rc)
+        return h.final
+
+    def _final(self, h: _Handle, rc: int) -> JobState:
+        if h.timed_out:
+            return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
+                            f"MaxRuntimeInSeconds={h.request.max_runtime_s:g} and was stopped",
+                            exit_code=rc)
+        if h.stop_reason is not None:
+            return JobState("Stopped", h.stop_reason, exit_code=rc)
+        if rc == 0:
+            return JobState("Completed", exit_code=0)
+        failure = h.request.directory / "output" / "failure"
+        text = ""
+        with contextlib.suppress(OSError):
+            text = failure.read_text(encoding="utf-8", errors="replace").strip()
+        if text:
+            reason = text[:_FAILURE_LIMIT]
+            retryable = text.startswith("RetryableError")
+        else:
+            how = (f"killed by signal {signal.Signals(-rc).name}" if rc < 0
+                   else f"exit status {rc}")
+            tail = "\n".join(list(h.tail)[-5:])
+            reason = f"AlgorithmError: {how}" + (f"; last log lines:\n{tail}" if tail else "")
+            retryable = rc < 0 and -rc in _RETRY_SIGNALS
+        return JobState("Failed", reason[:_FAILURE_LIMIT], retryable=retryable, exit_code=rc)
+
+    def stop(self, handle: _Handle, reason: str) -> None:
+        h = handle
+        if h.final is not None or h.term_at is not None:
+            return
+        h.stop_reason = reason
+        self._signal(h, signal.SIGTERM)
+        h.term_at = time.monotonic()
+
+    @staticmethod
+    def _signal(h: _Handle, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(h.proc.pid, sig)
+
+    def process_info(self, handle: _Handle) -> dict[str, Any]:
+        pid = handle.proc.pid
+        return {"pid": pid, "pgid": pid, "start_ticks": _start_ticks(pid)}
+
+    def reap(self, info: dict[str, Any]) -> None:
+        pid, pgid = info.get("pid"), info.get("pgid")
+        if not isinstance(pid, int) or not isinstance(pgid, int):
+            return
+        ticks = _start_ticks(pid)
+        if ticks is not None and ticks != info.get("start_ticks"):
+            return  # the pid now belongs to another process; its old group is gone
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        deadline = time.monotonic() + 5.0
+        while _start_ticks(pid) is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks (Linux ``/proc``), None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):  # zombie: dead, waiting to be reaped
+        return None
+    return int(fields[19])

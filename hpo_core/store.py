@@ -1,0 +1,274 @@
+"""The durable trial store: one SQLite database (WAL mode) in the job directory.
+
+It holds the job document, the job's status, the Optimizer's state, every training job (trial)
+with its hyperparameters, status, timestamps, final and intermediate metrics, failure reason and
+log path, and an event log of every transition. Each transition is one transaction, committed
+before the tuner acts on it, so a tuner killed at any point leaves a consistent store.
+
+The Optimizer's ``state_dict()`` is saved in the same transaction as every trial transition
+that changes it (ask, tell): on resume the Optimizer is rebuilt from it exactly, with trials
+that were pending still pending.
+
+A running tuner holds an exclusive ``flock`` on ``DIR/tuner.lock`` (released by the kernel
+even after SIGKILL); a second tuner on the same directory gets :class:`JobStateError`.
+Readers (``hpo describe``, ``hpo trials``, ``hpo stop``) need no lock.
+
+Trial statuses: ``Pending`` (created, not started), ``InProgress``, ``Completed``, ``Failed``,
+``Stopped``. Job statuses follow AMT: ``InProgress``, ``Completed``, ``Failed``, ``Stopping``,
+``Stopped``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hpo_core.job_errors import JobStateError
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "TrialRow", "is_job_dir"]
+
+DB_NAME = "tuning.sqlite"
+LOCK_NAME = "tuner.lock"
+SCHEMA_VERSION = 1
+TrialRow = dict[str, Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    id INTEGER PRIMARY KEY,          -- 0, 1, ... in creation order
+    name TEXT NOT NULL UNIQUE,       -- the training job name
+    definition TEXT NOT NULL,
+    opt_id INTEGER NOT NULL,         -- the Optimizer's trial id
+    params TEXT NOT NULL,            -- JSON, typed
+    hyperparameters TEXT NOT NULL,   -- JSON, AMT strings
+    status TEXT NOT NULL,
+    value REAL, reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL, started REAL, ended REAL,
+    log_path TEXT, process TEXT, final_metrics TEXT, stopped_by TEXT);
+CREATE TABLE IF NOT EXISTS metrics (
+    trial_id INTEGER NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL, value REAL NOT NULL,
+    at REAL NOT NULL, PRIMARY KEY (trial_id, name, step));
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, trial_id INTEGER,
+    event TEXT NOT NULL, detail TEXT);
+"""
+_JSON_COLUMNS = ("params", "hyperparameters", "process", "final_metrics")
+
+
+def is_job_dir(path: str | Path) -> bool:
+    """Whether ``path`` holds a job store."""
+    return (Path(path) / DB_NAME).is_file()
+
+
+class Store:
+    """A job directory's store.
+
+    Args:
+        directory: the job directory (created when ``create``).
+        create: create the database if missing; otherwise a missing one is a
+            :class:`JobStateError`.
+    """
+
+    def __init__(self, directory: str | Path, create: bool = False) -> None:
+        self.directory = Path(directory)
+        db = self.directory / DB_NAME
+        if not db.is_file():
+            if not create:
+                raise JobStateError(f"{self.directory}: not a job directory (no {DB_NAME}); "
+                                    "run 'hpo tune JOB.json --dir DIR' first")
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_fd: int | None = None
+        try:
+            self._db = sqlite3.connect(db, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise JobStateError(f"{db}: cannot open the job store: {e}") from e
+        self._db.row_factory = sqlite3.Row
+        version = self.get("schema_version")
+        if version is None:
+            self.set_many({"schema_version": SCHEMA_VERSION})
+        elif version > SCHEMA_VERSION:
+            raise JobStateError(f"{db} was written by a newer hpo_core (store schema {version}; "
+                                f"this one reads up to {SCHEMA_VERSION}): upgrade hpo_core")
+
+    def close(self) -> None:
+        self.unlock()
+        self._db.close()
+
+    # ------------------------------------------------------------------ lock
+    def lock(self) -> None:
+        """Take the tuner lock, or raise :class:`JobStateError` naming the holder."""
+        path = self.directory / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            self._lock_fd = fd
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 100).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise JobStateError(f"{self.directory}: another tuner is running this job (process "
+                                f"{holder}); wait for it, or run 'hpo stop {self.directory}'") \
+                from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def is_locked(self) -> bool:
+        """Whether a tuner currently holds this job (a tuner's own lock counts)."""
+        if self._lock_fd is not None:
+            return True
+        path = self.directory / LOCK_NAME
+        if not path.exists():
+            return False
+        import fcntl
+
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic, durable transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _event(self, db: sqlite3.Connection, trial_id: int | None, event: str,
+               detail: str | None = None) -> None:
+        db.execute("INSERT INTO events (at, trial_id, event, detail) VALUES (?, ?, ?, ?)",
+                   (time.time(), trial_id, event, detail))
+
+    # ------------------------------------------------------------------ meta
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_many(self, values: dict[str, Any], db: sqlite3.Connection | None = None) -> None:
+        """Set meta keys (inside ``db``'s transaction, or in one of their own)."""
+        if db is None:
+            with self.transaction() as tx:
+                self.set_many(values, tx)
+            return
+        db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                       [(k, json.dumps(v, allow_nan=False)) for k, v in values.items()])
+
+    def set_status(self, status: str, reason: str | None = None,
+                   extra: dict[str, Any] | None = None) -> None:
+        with self.transaction() as db:
+            values: dict[str, Any] = {"status": status, "status_reason": reason,
+                                      "last_modified": time.time(), **(extra or {})}
+            if status in ("Completed", "Failed", "Stopped"):
+                values["ended"] = time.time()
+            self.set_many(values, db)
+            self._event(db, None, f"job:{status}", reason)
+
+    def request_stop(self) -> None:
+        """Ask the running tuner to stop (``hpo stop``)."""
+        with self.transaction() as db:
+            self.set_many({"stop_requested": True}, db)
+            self._event(db, None, "job:stop_requested")
+
+    # ------------------------------------------------------------------ trials
+    def add_trials(self, rows: list[TrialRow], optimizer_state: dict[str, Any]) -> None:
+        """Insert new Pending trials and the Optimizer state that created them, atomically."""
+        now = time.time()
+        with self.transaction() as db:
+            for r in rows:
+                db.execute(
+                    "INSERT INTO trials (id, name, definition, opt_id, params, hyperparameters, "
+                    "status, created, log_path) VALUES (?, ?, ?, ?, ?, ?, 'Pending', ?, ?)",
+                    (r["id"], r["name"], r["definition"], r["opt_id"], json.dumps(r["params"]),
+                     json.dumps(r["hyperparameters"]), now, r.get("log_path")))
+                self._event(db, r["id"], "created", r["name"])
+            self.set_many({"optimizer": optimizer_state}, db)
+
+    def update_trial(self, trial_id: int, event: str, optimizer_state: dict[str, Any] | None
+                     = None, clear_metrics: bool = False, **fields: Any) -> None:
+        """Change a trial's columns (and the Optimizer state) in one transaction."""
+        cols = []
+        values: list[Any] = []
+        for k, v in fields.items():
+            cols.append(f"{k} = ?")
+            values.append(json.dumps(v, allow_nan=False) if k in _JSON_COLUMNS and v is not None
+                          else v)
+        with self.transaction() as db:
+            if cols:
+                db.execute(f"UPDATE trials SET {', '.join(cols)} WHERE id = ?",
+                           (*values, trial_id))
+            if clear_metrics:
+                db.execute("DELETE FROM metrics WHERE trial_id = ?", (trial_id,))
+            if optimizer_state is not None:
+                self.set_many({"optimizer": optimizer_state}, db)
+            self._event(db, trial_id, event, fields.get("status") or fields.get("reason"))
+
+    def add_metrics(self, rows: list[tuple[int, str, int, float]]) -> None:
+        """Intermediate metric points ``(trial_id, name, step, value)``."""
+        if not rows:
+            return
+        now = time.time()
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO metrics (trial_id, name, step, value, at) "
+                           "VALUES (?, ?, ?, ?, ?)", [(*r, now) for r in rows])
+
+    def trials(self, status: str | None = None) -> list[TrialRow]:
+        """Every trial (or those with ``status``) in id order, JSON columns decoded."""
+        sql = "SELECT * FROM trials" + (" WHERE status = ?" if status else "") + " ORDER BY id"
+        rows = self._db.execute(sql, (status,) if status else ()).fetchall()
+        out = []
+        for row in rows:
+            item = dict(row)
+            for k in _JSON_COLUMNS:
+                if item[k] is not None:
+                    item[k] = json.loads(item[k])
+            out.append(item)
+        return out
+
+    def trial_by_name(self, name: str) -> TrialRow | None:
+        for t in self.trials():
+            if t["name"] == name:
+                return t
+        return None
+
+    def metrics(self, trial_id: int) -> dict[str, list[tuple[int, float]]]:
+        """A trial's intermediate metrics: ``{name: [(step, value), ...]}``."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for name, step, value in self._db.execute(
+                "SELECT name, step, value FROM metrics WHERE trial_id = ? ORDER BY name, step",
+                (trial_id,)):
+            out.setdefault(name, []).append((step, value))
+        return out
+
+    def events(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute("SELECT * FROM events ORDER BY seq")]
+
+    def counts(self) -> dict[str, int]:
+        return {s: n for s, n in self._db.execute(
+            "SELECT status, COUNT(*) FROM trials GROUP BY status")}
