@@ -1,1 +1,64 @@
-"""Pure-JAX Gaussian-process core (float64): covariances, model fit, acquisition, optimization."""
+"""Pure-JAX Gaussian-process core (float64): covariances, model fit, acquisition, optimization.
+
+Importing this package enables ``jax_enable_x64`` (the GP needs float64 for its Cholesky
+factors); it is imported only when the Bayesian strategy is used, never by ``import hpo_core``.
+Nothing here reads a clock, a file, an environment variable or a global RNG: randomness comes
+in as ``jax.random`` keys.
+
+Public API:
+    model:        :class:`GPData`, :class:`GPState`, :class:`Prior`, :func:`default_prior`,
+                  :func:`bucket_size`, :func:`fit`, :func:`with_hyperparameters`,
+                  :func:`posterior`, :func:`condition_on_pending`, :func:`warp_outputs`,
+                  :func:`log_marginal_likelihood`
+    acquisition:  :func:`log_ei`, :func:`ucb`
+    optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
+    sobol:        :func:`sobol_table`, :func:`sobol_unit`
+    tracing:      :func:`compile_counts`, :func:`reset_compile_counts`
+"""
+
+from __future__ import annotations
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+from hpo_core.gp.acquisition import log_ei, ucb  # noqa: E402
+from hpo_core.gp.model import (  # noqa: E402
+    GPData,
+    GPState,
+    Prior,
+    bucket_size,
+    condition_on_pending,
+    default_prior,
+    fit,
+    log_marginal_likelihood,
+    posterior,
+    warp_outputs,
+    with_hyperparameters,
+)
+from hpo_core.gp.optimize import AcqConfig, CubeSpec, optimize_acquisition  # noqa: E402
+from hpo_core.gp.sobol import sobol_table, sobol_unit  # noqa: E402
+from hpo_core.gp.tracing import compile_counts, reset_compile_counts  # noqa: E402
+
+__all__ = [
+    "AcqConfig",
+    "CubeSpec",
+    "GPData",
+    "GPState",
+    "Prior",
+    "bucket_size",
+    "compile_counts",
+    "condition_on_pending",
+    "default_prior",
+    "fit",
+    "log_ei",
+    "log_marginal_likelihood",
+    "optimize_acquisition",
+    "posterior",
+    "reset_compile_counts",
+    "sobol_table",
+    "sobol_unit",
+    "ucb",
+    "warp_outputs",
+    "with_hyperparameters",
+]

@@ -1,0 +1,343 @@
+"""Gaussian-process regression: output warping, MAP fit of the hyperparameters, posterior.
+
+Notation:
+    N         padded number of rows (a size bucket, see :func:`bucket_size`)
+    n         number of real rows (``mask.sum()``)
+    d         cube dimensions
+    x         ``(N, d)`` inputs in the unit cube
+    y         ``(N,)`` raw objective, lower is better; NaN/inf marks a failed trial
+    z         ``(N,)`` warped, standardized targets (0 on padded rows)
+    mask      ``(N,)`` bool, real rows
+    theta     ``(d + 2,)`` free hyperparameters ``[t_ls (d), t_s, t_noise]`` with
+              ``ls = ls_floor + exp(t_ls)``, ``s = exp(t_s)``,
+              ``noise = noise_floor + exp(t_noise)``
+    K         ``(N, N)`` ``s * matern52(r2) + noise * I`` on real rows; padded rows and columns
+              are those of the identity, so they add nothing to ``log|K|`` or ``z' K^-1 z``
+    L         lower Cholesky factor of ``K``;  alpha = ``K^-1 z``
+
+The fit minimizes ``(-log p(z | theta) - log prior(theta)) / n`` with the analytic gradient
+``0.5 tr((K^-1 - alpha alpha') dK/dtheta)`` (one Cholesky and one solve per evaluation), from
+several starts at once: ``vmap`` over restarts of :func:`hpo_core.gp.lbfgs.minimize`, each with
+its own L-BFGS memory, all in one compiled call.
+
+Float64: importing :mod:`hpo_core.gp` enables ``jax_enable_x64`` (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.linalg import cho_solve, solve_triangular
+from jax.scipy.special import ndtri
+
+from hpo_core.gp import lbfgs
+from hpo_core.gp.covariance import matern52, matern52_grad, per_dim_sq_dist, scaled_sq_dist
+from hpo_core.gp.tracing import count_trace
+
+__all__ = ["GPData", "GPState", "Prior", "bucket_size", "condition_on_pending", "default_prior",
+           "fit", "hyperparameters", "log_marginal_likelihood", "posterior", "warp_outputs",
+           "with_hyperparameters"]
+
+#: Restarts of the hyperparameter fit: warm start, prior mode, and quasi-random prior draws.
+FIT_RESTARTS = 4
+_LOG_OFFSET = 1.5  # log warp strength (Vizier's offset)
+_JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
+
+
+class Prior(NamedTuple):
+    """MAP priors (all leaves are arrays: changing a number does not recompile)."""
+
+    ls_loc: jax.Array  # LogNormal location of each lengthscale
+    ls_scale: jax.Array  # LogNormal scale
+    ls_floor: jax.Array  # lengthscales are ls_floor + exp(t)
+    var_shape: jax.Array  # Gamma(shape, rate) on the signal variance
+    var_rate: jax.Array
+    noise_loc: jax.Array  # LogNormal on the noise variance
+    noise_scale: jax.Array
+    noise_floor: jax.Array
+    deterministic: jax.Array  # bool: noise fixed at noise_floor
+
+
+class GPData(NamedTuple):
+    """Padded observations. ``levels[j]`` is the number of categories of a categorical
+    coordinate, 0 for a numeric one."""
+
+    x: jax.Array  # (N, d)
+    y: jax.Array  # (N,)
+    mask: jax.Array  # (N,) bool
+    levels: jax.Array  # (d,)
+
+
+class GPState(NamedTuple):
+    """A conditioned GP: what :func:`posterior` needs, plus the fitted ``theta``."""
+
+    x: jax.Array  # (N, d)
+    z: jax.Array  # (N,) targets (fantasies included)
+    mask: jax.Array  # (N,) rows in the model (observed or fantasized)
+    observed: jax.Array  # (N,) rows that are real observations
+    levels: jax.Array  # (d,)
+    theta: jax.Array  # (d + 2,)
+    ls: jax.Array  # (d,)
+    signal: jax.Array  # ()
+    noise: jax.Array  # ()
+    chol: jax.Array  # (N, N)
+    alpha: jax.Array  # (N,)
+    objective: jax.Array  # () MAP objective per row at theta
+
+
+def bucket_size(n: int) -> int:
+    """The padded size for ``n`` rows: 16, 24, 32, 48, 64, 96, ... (``>= n``)."""
+    size = 16
+    while size < n:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size * 4 // 3
+    return size
+
+
+def default_prior(dims: int, deterministic: bool = False) -> Prior:
+    """BoTorch's 2024 dimension-scaled lengthscale prior LogNormal(sqrt2 + log(d)/2, sqrt3),
+    a 0.025 lengthscale floor, Gamma(2, 1) signal variance, LogNormal(-4, 1) noise >= 1e-6."""
+    f = jnp.float64
+    return Prior(f(math.sqrt(2.0) + 0.5 * math.log(max(dims, 1))), f(math.sqrt(3.0)), f(0.025),
+                 f(2.0), f(1.0), f(-4.0), f(1.0), f(1e-6), jnp.asarray(bool(deterministic)))
+
+
+def hyperparameters(theta: jax.Array, prior: Prior) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(ls (d,), s (), noise ())`` of a ``theta`` vector."""
+    d = theta.shape[0] - 2
+    ls = prior.ls_floor + jnp.exp(theta[:d])
+    noise = prior.noise_floor + jnp.where(prior.deterministic, 0.0, jnp.exp(theta[d + 1]))
+    return ls, jnp.exp(theta[d]), noise
+
+
+def _theta_bounds(d: int) -> tuple[jax.Array, jax.Array]:
+    lower = jnp.concatenate([jnp.full((d,), -8.0), jnp.array([-7.0, -16.0])])
+    upper = jnp.concatenate([jnp.full((d,), 5.0), jnp.array([4.6, 1.0])])
+    return lower, upper
+
+
+def _prior_nlp(theta: jax.Array, prior: Prior) -> jax.Array:
+    """``-log prior(theta)`` up to a constant (densities on ls, s, noise themselves)."""
+    ls, s, noise = hyperparameters(theta, prior)
+
+    def lognormal(v: jax.Array, loc: jax.Array, scale: jax.Array) -> jax.Array:
+        lv = jnp.log(v)
+        return jnp.sum(lv + 0.5 * ((lv - loc) / scale) ** 2)
+
+    nlp = lognormal(ls, prior.ls_loc, prior.ls_scale)
+    nlp += -(prior.var_shape - 1.0) * jnp.log(s) + prior.var_rate * s
+    return nlp + jnp.where(prior.deterministic, 0.0,
+                           lognormal(noise, prior.noise_loc, prior.noise_scale))
+
+
+def _cholesky(k: jax.Array, mask: jax.Array) -> jax.Array:
+    """Cholesky of ``k``, adding jitter from a ladder until the factor is finite."""
+    scale = jnp.max(jnp.abs(jnp.diagonal(k)))
+    jitters = jnp.asarray(_JITTERS)
+
+    def cond(c: tuple[jax.Array, jax.Array]) -> jax.Array:
+        i, chol = c
+        return (i < 0) | ((~jnp.all(jnp.isfinite(chol))) & (i < len(_JITTERS) - 1))
+
+    def body(c: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        i = c[0] + 1
+        return i, jnp.linalg.cholesky(k + jnp.diag(jnp.where(mask, jitters[i] * scale, 0.0)))
+
+    start = (jnp.asarray(-1), jnp.full_like(k, jnp.nan))
+    return jax.lax.while_loop(cond, body, start)[1]
+
+
+def _covariance(x: jax.Array, mask: jax.Array, levels: jax.Array, ls: jax.Array, s: jax.Array,
+                noise: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(K, r2, both)`` with ``both[a, b]`` true where rows a and b are real."""
+    r2 = scaled_sq_dist(x, x, ls, levels)  # (N, N)
+    both = mask[:, None] & mask[None, :]
+    k = jnp.where(both, s * matern52(r2), 0.0) + jnp.diag(jnp.where(mask, noise, 1.0))
+    return k, r2, both
+
+
+def _objective_and_grad(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.Array,
+                        levels: jax.Array, prior: Prior) -> tuple[jax.Array, jax.Array]:
+    """MAP objective per row and its analytic gradient with respect to ``theta``."""
+    n = jnp.maximum(jnp.sum(mask), 1)
+    ls, s, noise = hyperparameters(theta, prior)
+    k, r2, both = _covariance(x, mask, levels, ls, s, noise)
+    chol = jnp.linalg.cholesky(k)
+    alpha = cho_solve((chol, True), z)
+    nll = 0.5 * jnp.dot(z, alpha) + jnp.sum(jnp.log(jnp.diagonal(chol)))
+    nll += 0.5 * n * jnp.log(2.0 * jnp.pi)
+    k_inv = cho_solve((chol, True), jnp.eye(k.shape[0], dtype=k.dtype))
+    w = jnp.where(both, k_inv - jnp.outer(alpha, alpha), 0.0)  # (N, N)
+    g = w * (s * matern52_grad(r2))  # dK/dr2 weighted
+    # sum_ab G_ab D_j(a, b) for each dimension j, one (N, N) slab at a time.
+    per_dim = jax.lax.map(
+        lambda c: jnp.sum(g * per_dim_sq_dist(c[0][:, None], c[0][None, :], c[1])),
+        (x.T, levels))  # (d,)
+    ls_part = ls - prior.ls_floor  # d ls / d t_ls
+    grad_ls = 0.5 * per_dim * (-2.0 / ls**3) * ls_part
+    grad_s = 0.5 * jnp.sum(w * matern52(r2)) * s
+    grad_noise = 0.5 * jnp.sum(jnp.where(mask, jnp.diagonal(w), 0.0)) * (noise - prior.noise_floor)
+    grad = jnp.concatenate([grad_ls, jnp.stack([grad_s, grad_noise])])
+    nlp, grad_prior = jax.value_and_grad(_prior_nlp)(theta, prior)
+    value = (nll + nlp) / n
+    value = jnp.where(jnp.isfinite(value), value, jnp.inf)
+    return value, (grad + grad_prior) / n
+
+
+@jax.jit
+def warp_outputs(y: jax.Array, mask: jax.Array) -> jax.Array:
+    """Warped, standardized targets ``z`` ``(N,)`` (0 on padded rows).
+
+    Failed rows (NaN/inf) take the worst finite value; values worse than the median are
+    replaced by ``median + sigma * Phi^-1(quantile of their rank)`` with ``sigma`` estimated
+    from the better half (Vizier's half-rank warp: outliers lose their leverage); then a
+    concave log warp stretches the good end; then the real rows are standardized.
+    """
+    count_trace("warp_outputs")
+    ok = mask & jnp.isfinite(y)
+    worst = jnp.max(jnp.where(ok, y, -jnp.inf))
+    worst = jnp.where(jnp.isfinite(worst), worst, 0.0)
+    y = jnp.where(mask, jnp.where(ok, y, worst), 0.0)
+    n = jnp.maximum(jnp.sum(mask), 1)
+    m2 = mask[None, :]
+    less = jnp.sum(m2 & (y[None, :] < y[:, None]), axis=1)
+    equal = jnp.sum(m2 & (y[None, :] == y[:, None]), axis=1)
+    quantile = (less + 0.5 * equal) / n  # mid-rank quantile in (0, 1)
+    ordered = jnp.sort(jnp.where(mask, y, jnp.inf))
+    median = 0.5 * (ordered[(n - 1) // 2] + ordered[n // 2])
+    good = mask & (y <= median)
+    sigma = jnp.sqrt(jnp.sum(jnp.where(good, (y - median) ** 2, 0.0)) / jnp.maximum(
+        jnp.sum(good), 1))
+    ranked = median + sigma * ndtri(jnp.clip(quantile, 1e-6, 1 - 1e-6))
+    y = jnp.where(mask & (y > median) & (sigma > 0), jnp.minimum(y, jnp.maximum(ranked, median)),
+                  y)
+    lo = jnp.min(jnp.where(mask, y, jnp.inf))
+    hi = jnp.max(jnp.where(mask, y, -jnp.inf))
+    span = jnp.where(hi > lo, hi - lo, 1.0)
+    y = jnp.log1p((y - lo) / span * (_LOG_OFFSET - 1.0)) / math.log(_LOG_OFFSET)
+    mean = jnp.sum(jnp.where(mask, y, 0.0)) / n
+    std = jnp.sqrt(jnp.sum(jnp.where(mask, (y - mean) ** 2, 0.0)) / n)
+    std = jnp.where(std > 1e-12, std, 1.0)
+    return jnp.where(mask, (y - mean) / std, 0.0)
+
+
+def _state(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.Array, observed: jax.Array,
+           levels: jax.Array, prior: Prior) -> GPState:
+    ls, s, noise = hyperparameters(theta, prior)
+    k, _, _ = _covariance(x, mask, levels, ls, s, noise)
+    chol = _cholesky(k, mask)
+    alpha = cho_solve((chol, True), z)
+    n = jnp.maximum(jnp.sum(mask), 1)
+    nll = 0.5 * jnp.dot(z, alpha) + jnp.sum(jnp.log(jnp.diagonal(chol)))
+    objective = (nll + 0.5 * n * jnp.log(2.0 * jnp.pi) + _prior_nlp(theta, prior)) / n
+    return GPState(x, z, mask, observed, levels, theta, ls, s, noise, chol, alpha, objective)
+
+
+def _starts(key: jax.Array, prior: Prior, d: int, warm: jax.Array | None) -> jax.Array:
+    """``(FIT_RESTARTS, d + 2)`` starts: warm (or prior mode), prior mode, prior draws."""
+    mode_ls = jnp.exp(prior.ls_loc - prior.ls_scale**2)
+    mode = jnp.concatenate([
+        jnp.full((d,), jnp.log(jnp.maximum(mode_ls - prior.ls_floor, 1e-3))),
+        jnp.stack([jnp.log((prior.var_shape - 1.0) / prior.var_rate),
+                   prior.noise_loc - prior.noise_scale**2])])
+    k1, k2, k3 = jax.random.split(key, 3)
+    r = FIT_RESTARTS - 2
+    ls = jnp.exp(prior.ls_loc + prior.ls_scale * jax.random.normal(k1, (r, d)))
+    t_ls = jnp.log(jnp.maximum(ls - prior.ls_floor, 1e-3))
+    t_s = jnp.log(jax.random.gamma(k2, prior.var_shape, (r,)) / prior.var_rate)
+    t_n = prior.noise_loc + prior.noise_scale * jax.random.normal(k3, (r,))
+    draws = jnp.concatenate([t_ls, t_s[:, None], t_n[:, None]], axis=1)
+    first = mode if warm is None else warm
+    lower, upper = _theta_bounds(d)
+    return jnp.clip(jnp.concatenate([first[None], mode[None], draws]), lower, upper)
+
+
+@jax.jit
+def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: jax.Array,
+         max_iter: jax.Array) -> GPState:
+    count_trace("fit")
+    x = data.x.astype(jnp.float64)
+    z = warp_outputs(data.y.astype(jnp.float64), data.mask)
+    d = x.shape[1]
+    starts = _starts(key, prior, d, None)
+    starts = starts.at[0].set(jnp.where(has_warm, warm, starts[0]))
+    lower, upper = _theta_bounds(d)
+    free = jnp.ones((d + 2,), bool).at[d + 1].set(~prior.deterministic)
+
+    def objective(theta: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return _objective_and_grad(theta, x, z, data.mask, data.levels, prior)
+
+    def run(theta0: jax.Array) -> lbfgs.LbfgsResult:
+        return lbfgs.minimize(objective, theta0, lower, upper, free, max_iter, gtol=1e-5)
+
+    results = jax.vmap(run)(starts)
+    best = jnp.argmin(jnp.where(jnp.isfinite(results.f), results.f, jnp.inf))
+    return _state(results.x[best], x, z, data.mask, data.mask, data.levels, prior)
+
+
+def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None = None,
+        max_iter: int | jax.Array = 60) -> GPState:
+    """MAP fit of the hyperparameters to ``data``; every restart in one compiled call.
+
+    Args:
+        data: padded observations (raw ``y``, lower is better, NaN for failures).
+        key: ``jax.random`` key for the quasi-random restarts.
+        prior: the priors (:func:`default_prior`).
+        warm_start: ``(d + 2,)`` ``theta`` of a previous fit; the prior mode when None.
+        max_iter: L-BFGS iteration cap per restart.
+
+    Returns:
+        The :class:`GPState` of the restart with the best MAP objective.
+    """
+    d = data.x.shape[1]
+    has_warm = warm_start is not None
+    warm = jnp.zeros((d + 2,)) if warm_start is None else jnp.asarray(warm_start, jnp.float64)
+    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter))
+
+
+@jax.jit
+def with_hyperparameters(data: GPData, theta: jax.Array, prior: Prior) -> GPState:
+    """Condition on ``data`` with fixed hyperparameters ``theta`` (no optimization): the cheap
+    update when new rows arrive between refits."""
+    count_trace("with_hyperparameters")
+    x = data.x.astype(jnp.float64)
+    z = warp_outputs(data.y.astype(jnp.float64), data.mask)
+    return _state(jnp.asarray(theta, jnp.float64), x, z, data.mask, data.mask, data.levels,
+                  prior)
+
+
+@jax.jit
+def posterior(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Posterior mean and variance of the latent function at ``x`` ``(m, d)``: two ``(m,)``."""
+    count_trace("posterior")
+    r2 = scaled_sq_dist(x, state.x, state.ls, state.levels)  # (m, N)
+    ks = jnp.where(state.mask[None, :], state.signal * matern52(r2), 0.0)
+    mean = ks @ state.alpha
+    v = solve_triangular(state.chol, ks.T, lower=True)  # (N, m)
+    var = jnp.maximum(state.signal - jnp.sum(v * v, axis=0), 1e-12 * state.signal)
+    return mean, var
+
+
+@jax.jit
+def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior) -> GPState:
+    """Kriging believer: add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in
+    ``state.x``) with the posterior mean as their target; hyperparameters unchanged."""
+    count_trace("condition_on_pending")
+    pending = pending & ~state.mask
+    mean, _ = posterior(state, state.x)
+    z = jnp.where(pending, mean, state.z)
+    return _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
+                  prior)
+
+
+@jax.jit
+def log_marginal_likelihood(data: GPData, theta: jax.Array, prior: Prior) -> jax.Array:
+    """``log p(z | theta)`` of the warped targets (padded rows excluded)."""
+    count_trace("log_marginal_likelihood")
+    z = warp_outputs(data.y.astype(jnp.float64), data.mask)
+    n = jnp.maximum(jnp.sum(data.mask), 1)
+    value, _ = _objective_and_grad(jnp.asarray(theta, jnp.float64), data.x.astype(jnp.float64),
+                                   z, data.mask, data.levels, prior)
+    return -(value * n - _prior_nlp(theta, prior))

@@ -1,0 +1,179 @@
+"""Maximize an acquisition over the unit cube with numeric, integer and categorical coordinates.
+
+Notation:
+    d            cube dimensions
+    M            pool size: scrambled Sobol points plus perturbations of the best observations
+    S            starts refined (the best of the pool)
+    J, V         swept coordinates and the most values any of them has
+    levels       ``(J, V)`` allowed cube values of each swept coordinate (cell centres)
+    level_ok     ``(J, V)`` which entries of ``levels`` are real (the rest is padding)
+    sweep_dims   ``(J,)`` the coordinate each row of ``levels`` belongs to
+    moving       ``(d,)`` coordinates moved by the gradient (numeric ones, and integers with
+                 too many values to sweep, which the caller snaps after decoding)
+
+Procedure (one compiled call): evaluate the acquisition on the pool with swept coordinates
+snapped to their nearest level; take the ``S`` best as starts; then ``rounds`` times: refine
+the moving coordinates with box-constrained L-BFGS (all starts side by side), and sweep every
+swept coordinate exactly (each start tries every value of the coordinate and keeps the best;
+coordinates in turn). Never relax-and-round: a swept coordinate only ever holds a real value.
+Returns the refined starts followed by the best pool points, best first, so the caller can skip
+points that decode to an observed or pending trial.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from hpo_core.gp import lbfgs
+from hpo_core.gp.acquisition import log_ei, ucb
+from hpo_core.gp.model import GPState, posterior
+from hpo_core.gp.sobol import sobol_unit
+from hpo_core.gp.tracing import count_trace
+
+__all__ = ["AcqConfig", "CubeSpec", "acquisition_values", "incumbent", "optimize_acquisition"]
+
+_PERTURB_SCALES = (0.02, 0.1)
+
+
+class CubeSpec(NamedTuple):
+    """What each coordinate of the cube may take (see the module notation)."""
+
+    moving: jax.Array  # (d,) bool
+    sweep_dims: jax.Array  # (J,) int
+    levels: jax.Array  # (J, V)
+    level_ok: jax.Array  # (J, V) bool
+
+
+class AcqConfig(NamedTuple):
+    """Acquisition settings (array leaves: changing a value does not recompile)."""
+
+    use_ucb: jax.Array  # () bool: UCB instead of log-EI
+    beta: jax.Array  # () UCB exploration weight
+    max_iter: jax.Array  # () L-BFGS iterations per refinement round
+
+
+def incumbent(state: GPState) -> jax.Array:
+    """The lowest posterior mean over the observed rows (the EI reference)."""
+    mean, _ = posterior(state, state.x)
+    return jnp.min(jnp.where(state.observed, mean, jnp.inf))
+
+
+def acquisition_values(state: GPState, x: jax.Array, best: jax.Array,
+                       config: AcqConfig) -> jax.Array:
+    """Scores (to maximize) at ``x`` ``(m, d)``: ``(m,)``."""
+    mean, var = posterior(state, x)
+    return jnp.where(config.use_ucb, ucb(mean, var, config.beta), log_ei(mean, var, best))
+
+
+def _snap(x: jax.Array, cube: CubeSpec) -> jax.Array:
+    """Set every swept coordinate of ``x`` ``(m, d)`` to its nearest allowed level."""
+    if cube.sweep_dims.shape[0] == 0:
+        return x
+    cols = x[:, cube.sweep_dims]  # (m, J)
+    dist = jnp.where(cube.level_ok[None], jnp.abs(cols[:, :, None] - cube.levels[None]), jnp.inf)
+    pick = jnp.argmin(dist, axis=-1)  # (m, J)
+    snapped = jnp.take_along_axis(jnp.broadcast_to(cube.levels[None], dist.shape),
+                                  pick[..., None], axis=-1)[..., 0]
+    return x.at[:, cube.sweep_dims].set(snapped)
+
+
+def _sweep(state: GPState, x: jax.Array, score: jax.Array, best: jax.Array, cube: CubeSpec,
+           config: AcqConfig) -> tuple[jax.Array, jax.Array]:
+    """Coordinate-wise exact sweep over the swept coordinates for every start."""
+    s, d = x.shape
+    v = cube.levels.shape[1]
+    if cube.sweep_dims.shape[0] == 0:
+        return x, score
+
+    def one(j: jax.Array, carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        x, score = carry
+        dim = cube.sweep_dims[j]
+        trial = jnp.broadcast_to(x[:, None, :], (s, v, d))
+        trial = trial.at[:, :, dim].set(jnp.broadcast_to(cube.levels[j][None], (s, v)))
+        vals = acquisition_values(state, trial.reshape(s * v, d), best, config).reshape(s, v)
+        vals = jnp.where(cube.level_ok[j][None], vals, -jnp.inf)
+        pick = jnp.argmax(vals, axis=1)
+        new_score = jnp.take_along_axis(vals, pick[:, None], axis=1)[:, 0]
+        better = new_score > score
+        x = jnp.where(better[:, None], trial[jnp.arange(s), pick], x)
+        return x, jnp.where(better, new_score, score)
+
+    return jax.lax.fori_loop(0, cube.sweep_dims.shape[0], one, (x, score))
+
+
+def _refine(state: GPState, x: jax.Array, best: jax.Array, cube: CubeSpec,
+            config: AcqConfig) -> tuple[jax.Array, jax.Array]:
+    """Box-constrained L-BFGS on the moving coordinates of every start."""
+
+    def negative(xi: jax.Array) -> tuple[jax.Array, jax.Array]:
+        value, grad = jax.value_and_grad(
+            lambda p: -acquisition_values(state, p[None], best, config)[0])(xi)
+        return value, grad
+
+    lower = jnp.zeros((x.shape[1],))
+    upper = jnp.ones((x.shape[1],))
+
+    def run(x0: jax.Array) -> lbfgs.LbfgsResult:
+        return lbfgs.minimize(negative, x0, lower, upper, cube.moving, config.max_iter,
+                              gtol=1e-7)
+
+    res = jax.vmap(run)(x)
+    return res.x, -res.f
+
+
+@functools.partial(jax.jit, static_argnames=("n_starts", "n_perturb", "rounds", "n_pool_out"))
+def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: CubeSpec,
+                         config: AcqConfig, n_starts: int = 8, n_perturb: int = 256,
+                         rounds: int = 2, n_pool_out: int = 32) -> tuple[jax.Array, jax.Array]:
+    """Candidates for the next point, best first.
+
+    Args:
+        state: the conditioned GP (pending points already added as fantasies).
+        key: ``jax.random`` key (Sobol shift, perturbations).
+        pool: ``(P, d)`` uint32 table from :func:`hpo_core.gp.sobol.sobol_table`.
+        cube: the coordinates' kinds (:class:`CubeSpec`).
+        config: acquisition settings.
+        n_starts: ``S``, pool points refined.
+        n_perturb: perturbations of the best observed points added to the pool.
+        rounds: refine / sweep alternations.
+        n_pool_out: unrefined pool points returned after the refined ones.
+
+    Returns:
+        ``(x (S + n_pool_out, d), score (S + n_pool_out,))`` sorted by decreasing score.
+    """
+    count_trace("optimize_acquisition")
+    d = state.x.shape[1]
+    k_shift, k_pick, k_noise = jax.random.split(key, 3)
+    best = incumbent(state)
+    sobol = sobol_unit(pool, k_shift)  # (P, d)
+    # Perturb the best observed rows (lowest warped target first).
+    rank = jnp.argsort(jnp.where(state.observed, state.z, jnp.inf))
+    top = jnp.minimum(jnp.sum(state.observed), 8)
+    parents = rank[jax.random.randint(k_pick, (n_perturb,), 0, jnp.maximum(top, 1))]
+    scales = jnp.asarray(_PERTURB_SCALES)[jnp.arange(n_perturb) % len(_PERTURB_SCALES)]
+    noise = jax.random.normal(k_noise, (n_perturb, d)) * scales[:, None]
+    near = jnp.clip(state.x[parents] + noise, 0.0, 1.0)
+    cands = _snap(jnp.concatenate([sobol, near]), cube)  # (M, d)
+    scores = acquisition_values(state, cands, best, config)
+    scores = jnp.where(jnp.isfinite(scores), scores, -jnp.inf)
+    top_scores, top_idx = jax.lax.top_k(scores, n_starts + n_pool_out)
+    x = cands[top_idx[:n_starts]]
+    score = top_scores[:n_starts]
+
+    def round_(_: jax.Array, carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        x, score = carry
+        x_new, s_new = _refine(state, x, best, cube, config)
+        better = s_new > score
+        x = jnp.where(better[:, None], x_new, x)
+        score = jnp.where(better, s_new, score)
+        return _sweep(state, x, score, best, cube, config)
+
+    x, score = jax.lax.fori_loop(0, rounds, round_, (x, score))
+    out_x = jnp.concatenate([x, cands[top_idx[n_starts:]]])
+    out_s = jnp.concatenate([score, top_scores[n_starts:]])
+    order = jnp.argsort(-out_s)
+    return out_x[order], out_s[order]

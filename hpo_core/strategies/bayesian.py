@@ -1,0 +1,311 @@
+"""Bayesian optimization: a Gaussian process (:mod:`hpo_core.gp`) with log expected improvement.
+
+Phases:
+    1. Initial design: the first ``n_initial`` observations come from one scrambled Sobol
+       sequence keyed by the seed (trial ``i`` takes point ``i``), with
+       ``n_initial = min(20, max(5, dims + 3))`` unless given: 5 points in 2-D, 9 in 6-D,
+       13 in 10-D.
+    2. Model phase: a GP on every observed trial (failed ones count as the worst value),
+       conditioned on the pending trials with the Kriging believer (each pending point enters
+       with the posterior mean as its value), so parallel asks and ``ask_batch`` spread out;
+       the next point maximizes log-EI (or UCB) over the cube (:mod:`hpo_core.gp.optimize`),
+       skipping any candidate that decodes to an observed or pending point.
+
+Refit policy: the hyperparameters are refit (MAP, several restarts in one compiled call, one
+of them warm-started from the previous fit) at every ask while fewer than ``REFIT_ALWAYS``
+trials are observed, then whenever the observed count has grown by ``REFIT_GROWTH`` (10 %)
+since the last fit; in between, the last hyperparameters are reused and only the Cholesky
+factor is rebuilt with the new rows. The last fit (its observed count and ``theta``) is the only
+state a suggestion depends on beyond the history; :meth:`BayesianStrategy.options` returns it
+as the ``warm_start`` option, so an Optimizer saved and loaded mid-run suggests exactly what
+the original would have. Every random draw is keyed by (seed, trial id, purpose).
+
+Speed: the core runs inside ``threadpoolctl.threadpool_limits(1)`` (one BLAS thread; JAX's
+CPU linear algebra runs on it) and observations are padded to size buckets so that nothing
+recompiles as trials accumulate. XLA's own CPU threads are process-wide: set
+``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"`` before
+importing jax to pin them (the library never sets environment variables).
+
+Compilation cache: the first Bayesian strategy of a process points JAX's persistent
+compilation cache at ``$XDG_CACHE_HOME/hpo_core/jax`` (default ``~/.cache/hpo_core/jax``) when
+the user has configured none, so later processes skip most of the compile time. Opt out with
+the option ``jax_cache=False`` or by configuring ``jax_compilation_cache_dir`` yourself.
+
+Float64: using this strategy imports :mod:`hpo_core.gp`, which enables ``jax_enable_x64``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from hpo_core.errors import OptimizerError
+from hpo_core.space import Categorical, Integer, SearchSpace
+from hpo_core.strategies.base import History, rng_for
+from hpo_core.strategies.random import RandomStrategy
+
+__all__ = ["BayesianStrategy", "check_bayesian_options", "initial_design_size"]
+
+#: Refit the hyperparameters at every ask below this many observed trials.
+REFIT_ALWAYS = 40
+#: Above it, refit once the observed count has grown by this fraction since the last fit.
+REFIT_GROWTH = 0.1
+#: Integer coordinates with at most this many values are swept exactly; wider ones move with
+#: the gradient and are rounded by ``decode``.
+SWEEP_LIMIT = 64
+#: Scrambled Sobol points in the acquisition pool.
+POOL_SIZE = 2048
+_OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "warm_start")
+_OBSERVED = ("completed", "failed", "stopped")
+
+
+def initial_design_size(dims: int) -> int:
+    """``min(20, max(5, dims + 3))`` quasi-random points before the GP takes over."""
+    return min(20, max(5, dims + 3))
+
+
+def check_bayesian_options(options: dict[str, Any]) -> None:
+    """Raise :class:`OptimizerError` on an unknown option name."""
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise OptimizerError(f"strategy 'bayesian': unknown option(s) {unknown!r}; expected "
+                             f"some of {list(_OPTIONS)!r}")
+
+
+_CACHE_SET = False
+
+
+def _enable_compilation_cache() -> None:
+    """Point JAX's persistent cache at ~/.cache/hpo_core/jax unless one is configured."""
+    global _CACHE_SET
+    if _CACHE_SET:
+        return
+    _CACHE_SET = True
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache as cc
+
+    if jax.config.jax_compilation_cache_dir:
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cc.reset_cache()  # forget a "no cache" decision taken by an earlier compile
+    cc.set_cache_dir(os.path.join(base, "hpo_core", "jax"))
+
+
+_CONTROLLER: Any = None
+
+
+def _one_thread() -> Any:
+    """A context manager limiting BLAS/OpenMP pools to one thread (controller built once)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
+class BayesianStrategy:
+    """GP-based suggestions (see the module docstring).
+
+    Args:
+        space: the search space.
+        seed: the Optimizer's seed.
+        n_initial: quasi-random points before the GP (default :func:`initial_design_size`).
+        acquisition: ``"log_ei"`` (default) or ``"ucb"``.
+        ucb_beta: UCB exploration weight (``mean - sqrt(beta) * sd``).
+        jax_cache: enable the persistent compilation cache (see the module docstring).
+        warm_start: ``{"n": observed count, "theta": [...]}`` of the last fit (restored by
+            ``Optimizer.load``; leave it out otherwise).
+    """
+
+    name = "bayesian"
+
+    def __init__(self, space: SearchSpace, seed: int, n_initial: int | None = None,
+                 acquisition: str = "log_ei", ucb_beta: float = 4.0, jax_cache: bool = True,
+                 warm_start: dict[str, Any] | None = None) -> None:
+        what = "strategy 'bayesian'"
+        if n_initial is not None and (isinstance(n_initial, bool) or not isinstance(
+                n_initial, int) or n_initial < 1):
+            raise OptimizerError(f"{what}: n_initial must be an int >= 1 or None, got "
+                                 f"{n_initial!r}")
+        if acquisition not in ("log_ei", "ucb"):
+            raise OptimizerError(f"{what}: acquisition must be 'log_ei' or 'ucb', got "
+                                 f"{acquisition!r}")
+        if isinstance(ucb_beta, bool) or not isinstance(ucb_beta, int | float) or not (
+                math.isfinite(ucb_beta) and ucb_beta >= 0):
+            raise OptimizerError(f"{what}: ucb_beta must be a finite number >= 0, got "
+                                 f"{ucb_beta!r}")
+        if not isinstance(jax_cache, bool):
+            raise OptimizerError(f"{what}: jax_cache must be a bool, got {jax_cache!r}")
+        self._space = space
+        self._seed = seed
+        self._n_initial_option = n_initial
+        self._n_initial = n_initial if n_initial is not None else initial_design_size(space.dims)
+        self._acquisition = acquisition
+        self._ucb_beta = float(ucb_beta)
+        self._jax_cache = jax_cache
+        self._fit: tuple[int, np.ndarray] | None = _read_warm_start(warm_start, space.dims)
+        self._rows: dict[int, tuple[Any, np.ndarray]] = {}  # derived cache: trial id -> row
+        self._core: Any = None  # the GP machinery, built on first use
+
+    @property
+    def size(self) -> int | None:
+        return self._space.size
+
+    def options(self) -> dict[str, Any]:
+        warm = None if self._fit is None else {"n": self._fit[0],
+                                               "theta": [float(v) for v in self._fit[1]]}
+        return {"n_initial": self._n_initial_option, "acquisition": self._acquisition,
+                "ucb_beta": self._ucb_beta, "jax_cache": self._jax_cache, "warm_start": warm}
+
+    # ------------------------------------------------------------------ suggestions
+    def suggest(self, trial_id: int, history: History) -> dict[str, Any] | None:
+        space = self._space
+        if space.dims == 0:
+            point = space.decode(np.zeros(0))
+            return None if space.point_key(point) in history.used_keys else point
+        if space.size is not None and len(history.used_keys) >= space.size:
+            return None
+        observed = [t for t in history.trials if t.status in _OBSERVED]
+        values = [t for t in observed if t.value is not None]
+        if len(observed) < self._n_initial or len(values) < 2:
+            return self._initial(trial_id, history)
+        with _one_thread():
+            return self._model_suggestion(trial_id, history, observed)
+
+    def _initial(self, trial_id: int, history: History) -> dict[str, Any] | None:
+        from hpo_core.gp.sobol import sobol_table
+
+        space = self._space
+        n = max(64, 1 << trial_id.bit_length())
+        table = sobol_table(n, space.dims)
+        shift = rng_for(self._seed, 0, "initial-design").integers(0, 2**32, space.dims,
+                                                                  dtype=np.uint64)
+        u = ((table[trial_id].astype(np.uint64) ^ shift).astype(np.float64) + 0.5) / 2.0**32
+        point = space.decode(np.clip(u, 0.0, 1.0))
+        if space.point_key(point) not in history.used_keys:
+            return point
+        return RandomStrategy(space, self._seed).suggest(trial_id, history)
+
+    def _row(self, trial: Any) -> np.ndarray:
+        cached = self._rows.get(trial.id)
+        if cached is not None and cached[0] is trial:
+            return cached[1]
+        row = self._space.encode(trial.params)
+        self._rows[trial.id] = (trial, row)
+        return row
+
+    def _model_suggestion(self, trial_id: int, history: History,
+                          observed: list[Any]) -> dict[str, Any] | None:
+        import jax
+
+        from hpo_core import gp
+
+        core = self._core or self._build_core()
+        space = self._space
+        pending = [t for t in history.trials if t.status not in _OBSERVED]
+        n_obs, n_all = len(observed), len(observed) + len(pending)
+        size = gp.bucket_size(n_all)
+        x = np.zeros((size, space.dims))
+        y = np.zeros(size)
+        for i, t in enumerate(observed + pending):
+            x[i] = self._row(t)
+        sign = 1.0 if history.minimize else -1.0
+        y[:n_obs] = [np.nan if t.value is None else sign * t.value for t in observed]
+        mask = np.arange(size) < n_obs
+        data = gp.GPData(jax.numpy.asarray(x), jax.numpy.asarray(y), jax.numpy.asarray(mask),
+                         core["levels"])
+        prior = core["prior"]
+        if self._needs_refit(n_obs):
+            key = _jax_key(rng_for(self._seed, trial_id, "gp-fit"))
+            warm = None if self._fit is None else self._fit[1]
+            state = gp.fit(data, key, prior, warm_start=warm)
+            self._fit = (n_obs, np.asarray(state.theta))
+        else:
+            assert self._fit is not None
+            state = gp.with_hyperparameters(data, self._fit[1], prior)
+        if pending:
+            pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
+            state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior)
+        key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
+        xs, _ = gp.optimize_acquisition(state, key, core["pool"], core["cube"], core["config"])
+        for row in np.asarray(xs):
+            point = space.decode(np.clip(row, 0.0, 1.0))
+            if space.point_key(point) not in history.used_keys:
+                return point
+        return RandomStrategy(space, self._seed).suggest(trial_id, history)
+
+    def _needs_refit(self, n_obs: int) -> bool:
+        if self._fit is None:
+            return True
+        last = self._fit[0]
+        if n_obs < last:
+            return True
+        if last < REFIT_ALWAYS:
+            return n_obs > last
+        return n_obs >= last + max(1, math.ceil(REFIT_GROWTH * last))
+
+    def _build_core(self) -> dict[str, Any]:
+        if self._jax_cache:
+            _enable_compilation_cache()
+        import jax.numpy as jnp
+
+        from hpo_core import gp
+
+        space = self._space
+        coords = space.coordinates
+        levels = np.array([c.n_values if c.kind == "categorical" else 0 for c in coords],
+                          dtype=np.float64)
+        swept: list[tuple[int, list[float]]] = []
+        moving = np.ones(space.dims, dtype=bool)
+        for j, c in enumerate(coords):
+            p = space[c.name]
+            if isinstance(p, Categorical):
+                swept.append((j, [(i + 0.5) / p.n_values for i in range(p.n_values)]))
+            elif isinstance(p, Integer) and p.n_values <= SWEEP_LIMIT:
+                swept.append((j, [p.to_unit(k) for k in range(p.min_value, p.max_value + 1)]))
+            else:
+                continue
+            moving[j] = False
+        width = max([len(v) for _, v in swept], default=1)
+        table = np.zeros((len(swept), width))
+        ok = np.zeros((len(swept), width), dtype=bool)
+        for r, (_, vals) in enumerate(swept):
+            table[r, :len(vals)] = vals
+            table[r, len(vals):] = vals[0]
+            ok[r, :len(vals)] = True
+        cube = gp.CubeSpec(jnp.asarray(moving), jnp.asarray([j for j, _ in swept], dtype=int),
+                           jnp.asarray(table), jnp.asarray(ok))
+        config = gp.AcqConfig(jnp.asarray(self._acquisition == "ucb"),
+                              jnp.asarray(self._ucb_beta), jnp.asarray(25))
+        self._core = {"levels": jnp.asarray(levels), "prior": gp.default_prior(space.dims),
+                      "cube": cube, "config": config,
+                      "pool": jnp.asarray(gp.sobol_table(POOL_SIZE, space.dims))}
+        return self._core
+
+
+def _jax_key(gen: np.random.Generator) -> Any:
+    import jax
+
+    return jax.random.key(int(gen.integers(0, 2**32)))
+
+
+def _read_warm_start(warm: Any, dims: int) -> tuple[int, np.ndarray] | None:
+    if warm is None:
+        return None
+    what = "strategy 'bayesian': warm_start"
+    try:
+        n = warm["n"]
+        theta = np.asarray(warm["theta"], dtype=np.float64)
+    except (TypeError, KeyError, ValueError) as e:
+        raise OptimizerError(f"{what}: expected {{'n': int, 'theta': [floats]}}, got "
+                             f"{warm!r}") from e
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise OptimizerError(f"{what}: 'n' must be an int >= 0, got {n!r}")
+    if theta.shape != (dims + 2,) or not np.all(np.isfinite(theta)):
+        raise OptimizerError(f"{what}: 'theta' must hold {dims + 2} finite floats, got "
+                             f"{warm['theta']!r}")
+    return n, theta
