@@ -24,6 +24,7 @@ shell string); for Backend ``python`` it is ``["package.module:function"]``. Onl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,15 +419,27 @@ def _space(ranges: Any, statics: dict[str, str], path: str, statics_path: str) -
     try:
         return SearchSpace.from_sagemaker(ranges, statics)
     except SearchSpaceError as e:
-        where, _, rest = str(e).partition(": ")
-        if where.startswith("ParameterRanges"):
-            where = path + where[len("ParameterRanges"):]
-        elif where.startswith("StaticHyperParameters"):
-            where = statics_path + where[len("StaticHyperParameters"):]
-        else:
-            where, rest = path, str(e)
-        raise JobConfigError(where.split(" (Name=")[0], rest if " (Name=" not in where else
-                             f"({where.split(' (Name=')[1]} {rest}") from None
+        raise _space_error(str(e), path, statics_path) from None
+
+
+def _space_error(message: str, path: str, statics_path: str) -> JobConfigError:
+    """A SearchSpaceError message (``ParameterRanges.X[0] (Name='x'): ...``, possibly
+    nested) as a JobConfigError at the deepest field it names."""
+    parts = message.split(": ")
+    where, name, cut = "", "", 0
+    for i, part in enumerate(parts[:-1]):
+        head, _, tail = part.partition(" (Name=")
+        if head.startswith(("ParameterRanges", "StaticHyperParameters")):
+            where, cut = head, i + 1
+            name = tail.rstrip(")") or name
+    if not where:
+        return JobConfigError(path, message)
+    rest = ": ".join(parts[cut:])
+    if where.startswith("ParameterRanges"):
+        where = path + where[len("ParameterRanges"):]
+    else:  # StaticHyperParameters['x'] -> <path>.x, as the other fields are named
+        where = statics_path + re.sub(r"\['(.*)'\]", r".\1", where[len("StaticHyperParameters"):])
+    return JobConfigError(where, f"parameter {name}: {rest}" if name else rest)
 
 
 def _metrics(d: Obj, objective: str) -> tuple[MetricDefinition, ...]:
