@@ -1,0 +1,223 @@
+"""Multi-fidelity benchmark problems: a learning curve per configuration.
+
+A :class:`MultiFidelityProblem` maps a configuration to a :class:`Curve`: the objective after
+each step (epoch) ``1..max_resource`` and the simulated seconds one step costs. The simulator
+(:mod:`hpo_core.benchmarks.multifidelity.simulator`) replays these curves.
+
+Notation:
+    r       a resource level (steps trained), ``1 <= r <= R``
+    R       ``max_resource``
+    w(r)    the fidelity gap ``1 - ln(r) / ln(R)``: 1 at r = 1, 0 at r = R, and it falls by the
+            same amount over each rung of ``1, 3, 9, 27, 81`` (eta = 3, R = 81)
+    f(x)    the base function (:mod:`hpo_core.benchmarks.problems`), reached exactly at r = R
+
+Problems (``MF_PROBLEMS``; ``get_mf_problem(name)``):
+    mlp_digits     the shipped learning-curve table (:mod:`.table`), maximize validation
+                   accuracy, 81 epochs
+    hartmann6_mf   Hartmann-6 with a fidelity bias and noise schedule, minimize
+    branin_mf      Branin with the fidelity-dependent constants of Kandasamy et al. (2017),
+                   minimize
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from hpo_core.benchmarks.problems import get_problem
+from hpo_core.errors import HPOError
+from hpo_core.space import SearchSpace
+
+__all__ = [
+    "MF_PROBLEMS",
+    "Curve",
+    "MultiFidelityProblem",
+    "branin_mf",
+    "fidelity_gap",
+    "get_mf_problem",
+    "hartmann6_mf",
+]
+
+Params = Mapping[str, Any]
+_NOISE_ROWS = 4096
+
+
+class Curve(NamedTuple):
+    """One configuration's learning curve.
+
+    Attributes:
+        values: shape ``(R,)``; ``values[r - 1]`` is the objective after ``r`` steps.
+        step_cost: simulated seconds one step costs (> 0).
+    """
+
+    values: np.ndarray
+    step_cost: float
+
+
+@dataclass(frozen=True)
+class MultiFidelityProblem:
+    """A problem whose objective can be read after every step of training.
+
+    Attributes:
+        name: the registry name.
+        space: the search space a strategy searches.
+        max_resource: R, the number of steps of a full training run.
+        objective: ``"minimize"`` or ``"maximize"`` (what the optimizer must be told).
+        optimum: the best value at ``max_resource`` over the space (the table: over its
+            configurations); regret is measured against it.
+        curve_fn: ``curve_fn(params) -> Curve``.
+        description: one line for reports.
+    """
+
+    name: str
+    space: SearchSpace = field(repr=False)
+    max_resource: int
+    objective: str
+    optimum: float
+    curve_fn: Callable[[Params], Curve] = field(repr=False)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("minimize", "maximize"):
+            raise HPOError(f"problem {self.name!r}: objective must be 'minimize' or "
+                           f"'maximize', got {self.objective!r}")
+        if self.max_resource < 1:
+            raise HPOError(f"problem {self.name!r}: max_resource must be >= 1, got "
+                           f"{self.max_resource}")
+
+    @property
+    def maximize(self) -> bool:
+        """True when larger values are better."""
+        return self.objective == "maximize"
+
+    def curve(self, params: Params) -> Curve:
+        """The learning curve of ``params`` (shape ``(max_resource,)`` values)."""
+        return self.curve_fn(params)
+
+    def regret(self, value: float) -> float:
+        """Simple regret of a final value: ``|optimum - value|`` in the worse direction, >= 0."""
+        gap = self.optimum - value if self.maximize else value - self.optimum
+        return max(float(gap), 0.0)
+
+
+def fidelity_gap(max_resource: int) -> np.ndarray:
+    """``w(r) = 1 - ln(r) / ln(R)`` for ``r = 1..R``, shape ``(R,)``; all zeros when R = 1."""
+    if max_resource == 1:
+        return np.zeros(1)
+    r = np.arange(1, max_resource + 1, dtype=np.float64)
+    return 1.0 - np.log(r) / math.log(max_resource)
+
+
+def _noise_table(seed: int, max_resource: int) -> np.ndarray:
+    """Standard normals, shape ``(_NOISE_ROWS, R)``; a configuration reads row
+    ``hash(values) % _NOISE_ROWS`` (float tuples hash the same in every process)."""
+    return np.random.default_rng(seed).standard_normal((_NOISE_ROWS, max_resource))
+
+
+# ---------------------------------------------------------------------------- hartmann6_mf
+
+def hartmann6_mf(max_resource: int = 81, bias: float = 1.0, slope: float = 1.0,
+                 noise: float = 0.1, seed: int = 0) -> MultiFidelityProblem:
+    """Hartmann-6 (minimize) with a fidelity parameter.
+
+    ``y(x, r) = f(x) + w(r) * (bias + slope * mean(x)) + w(r) * noise * eps(x, r)``
+
+    ``f`` is the Hartmann-6 of :mod:`hpo_core.benchmarks.problems` on ``[0, 1]^6``
+    (f* = -3.32237), ``w(r) = 1 - ln r / ln R``, ``eps(x, r)`` a standard normal fixed by
+    ``(seed, x, r)``. Curves start ``bias`` to ``bias + slope`` above the true value and reach
+    it exactly at ``r = R`` (no bias, no noise). The ``slope * mean(x)`` term makes
+    configurations converge at different speeds, so low-fidelity ranks are informative but
+    imperfect. One step costs ``0.5 + x1`` simulated seconds.
+
+    Args:
+        max_resource: R.
+        bias, slope, noise: the schedule's constants (>= 0).
+        seed: seeds the noise.
+    """
+    base = get_problem("hartmann6")
+    names = base.space.names
+    gap = fidelity_gap(max_resource)
+    scaled_noise = noise * _noise_table(seed, max_resource)
+
+    def curve(params: Params) -> Curve:
+        x = tuple(float(params[n]) for n in names)
+        shift = bias + slope * (sum(x) / 6.0)
+        # f + w * (shift + noise * eps): w = 0 at r = R leaves f exactly
+        values = base.fn(params) + gap * (shift + scaled_noise[hash(x) % _NOISE_ROWS])
+        return Curve(values, 0.5 + x[0])
+
+    return MultiFidelityProblem(
+        "hartmann6_mf", base.space, max_resource, "minimize", base.f_star, curve,
+        "Hartmann-6 with a log-fidelity bias and noise schedule")
+
+
+# ------------------------------------------------------------------------------- branin_mf
+
+def branin_mf(max_resource: int = 81, noise: float = 0.05, seed: int = 0
+              ) -> MultiFidelityProblem:
+    """Branin (minimize) with the fidelity of Kandasamy et al. (2017).
+
+    ``y(x, z) = (x2 - b(z) x1^2 + c(z) x1 - 6)^2 + 10 (1 - t(z)) cos(x1) + 10 + w noise eps``
+    with ``b(z) = 5.1 / (4 pi^2) - 0.01 (1 - z)``, ``c(z) = 5 / pi - 0.1 (1 - z)``,
+    ``t(z) = 1 / (8 pi) + 0.05 (1 - z)`` and the fidelity ``z = 1 - w(r)`` ("Multi-fidelity
+    Bayesian Optimisation with Continuous Approximations", ICML 2017, one fidelity dimension
+    shared by the three constants). At ``r = R`` (z = 1) it is the Branin of
+    :mod:`hpo_core.benchmarks.problems` (f* = 0.397887). ``eps(x, r)`` is a standard normal
+    fixed by ``(seed, x, r)``; every step costs 1 simulated second.
+
+    Args:
+        max_resource: R.
+        noise: the noise scale at r = 1 (it shrinks with ``w(r)``).
+        seed: seeds the noise.
+    """
+    base = get_problem("branin")
+    gap = fidelity_gap(max_resource)
+    scaled_noise = noise * _noise_table(seed, max_resource)
+    b0, c0 = 5.1 / (4.0 * math.pi**2), 5.0 / math.pi
+
+    def curve(params: Params) -> Curve:
+        # Expanded in w: inner(w) = p + q w with p the base inner term and
+        # q = 0.01 x1^2 - 0.1 x1; the cosine term changes by -0.5 w cos(x1). So
+        # y = f + w (2 p q - 0.5 cos(x1) + q^2 w + noise eps), exactly f at w = 0.
+        x1, x2 = float(params["x1"]), float(params["x2"])
+        p = x2 - b0 * x1 * x1 + c0 * x1 - 6.0
+        q = 0.01 * x1 * x1 - 0.1 * x1
+        eps = scaled_noise[hash((x1, x2)) % _NOISE_ROWS]
+        values = base.fn(params) + gap * ((q * q) * gap + (2.0 * p * q - 0.5 * math.cos(x1))
+                                          + eps)
+        return Curve(values, 1.0)
+
+    return MultiFidelityProblem(
+        "branin_mf", base.space, max_resource, "minimize", base.f_star, curve,
+        "Branin with Kandasamy et al. (2017) fidelity constants")
+
+
+def _mlp_digits(**options: Any) -> MultiFidelityProblem:
+    from hpo_core.benchmarks.multifidelity.table import mlp_digits
+
+    return mlp_digits(**options)
+
+
+#: name -> factory; each factory takes keyword options and returns a problem.
+MF_PROBLEMS: dict[str, Callable[..., MultiFidelityProblem]] = {
+    "mlp_digits": _mlp_digits,
+    "hartmann6_mf": hartmann6_mf,
+    "branin_mf": branin_mf,
+}
+
+
+def get_mf_problem(name: str, **options: Any) -> MultiFidelityProblem:
+    """The multi-fidelity problem called ``name``, built with ``options``.
+
+    Raises:
+        HPOError: unknown name.
+    """
+    if name not in MF_PROBLEMS:
+        raise HPOError(f"unknown multi-fidelity problem {name!r}; expected one of "
+                       f"{', '.join(MF_PROBLEMS)}")
+    return MF_PROBLEMS[name](**options)
+
