@@ -8,11 +8,12 @@ Run (from the repository root)::
 Figures (medians over seeds; each seed is the optimizer seed of every run it compares):
 
 hyperband_vs_random
-    Budget ``budget_factor * max_resource`` steps for both. Random search trains every trial to
-    ``max_resource``; Hyperband (``min_resource=1, eta=3``, the given ``mode``) stops or
-    pauses. The figure is :func:`~.compare.budget_fraction_to_reach`: the share of the budget
-    Hyperband spent before its best final value reached random search's best final value
-    (target <= 0.2; ``inf`` when it never did).
+    Budget ``budget_factor * max_resource`` steps for both. Random search trains
+    ``budget_factor`` trials to ``max_resource`` (the whole budget, none cut short);
+    Hyperband (``min_resource=1, eta=3``, the given ``mode``) stops or pauses. The figure
+    is :func:`~.compare.budget_fraction_to_reach`: the share of the budget Hyperband spent
+    before its best final value reached random search's best final value (target <= 0.2;
+    ``inf`` when it never did).
 median_rule_vs_off
     Random search with ``early_stopping="auto"`` against ``"off"`` on the same
     ``budget_factor`` trials (the same seed gives the same configurations): the share of
@@ -73,7 +74,9 @@ def hyperband_vs_random(problem: MultiFidelityProblem, seeds: Iterable[int], n_w
     budget = budget_factor * problem.max_resource
     rows = []
     for seed in seeds:
-        rnd = simulate(problem, optimizer_factory("random"), n_workers, budget, seed)
+        # exactly budget_factor full trainings: the whole budget, no trial cut short
+        rnd = simulate(problem, optimizer_factory("random"), n_workers, None, seed,
+                       max_trials=budget_factor)
         hb = simulate(problem, optimizer_factory("hyperband", mode=mode), n_workers, budget,
                       seed)
         rows.append({"seed": seed, "fraction": budget_fraction_to_reach(hb, rnd),

@@ -41,7 +41,8 @@ from hpo_core.benchmarks.multifidelity.problems import Curve, MultiFidelityProbl
 from hpo_core.errors import HPOError
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace
 
-__all__ = ["TABLE_PATH", "CurveTable", "load_table", "mlp_digits", "mlp_digits_space"]
+__all__ = ["TABLE_PATH", "CurveTable", "NearestLookup", "load_table", "mlp_digits",
+           "mlp_digits_space"]
 
 #: Where the table ships (``hpo_core/benchmarks/data/`` once installed).
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "mlp_digits_curves.npz"
