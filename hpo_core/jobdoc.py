@@ -24,27 +24,38 @@ shell string); for Backend ``python`` it is ``["package.module:function"]``. Onl
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hpo_core.errors import OptimizerError, SearchSpaceError
+from hpo_core.errors import OptimizerError
 from hpo_core.job_errors import JobConfigError
-from hpo_core.jobdoc_fields import Obj, show
-from hpo_core.metrics import MetricDefinition, compile_regex, default_regex
+from hpo_core.jobdoc_fields import Obj
+from hpo_core.jobdoc_sections import (
+    JOB_NAME,
+    AnyKeys,
+    Completion,
+    WarmStart,
+    check_tags,
+    read_completion,
+    read_input_data_config,
+    read_local,
+    read_metrics,
+    read_space,
+    read_strategy_config,
+    read_warm_start,
+)
+from hpo_core.metrics import MetricDefinition
 from hpo_core.space import Continuous, SearchSpace
 
-__all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "load_document",
+__all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "document_from_space",
+           "load_document",
            "parse_document"]
 
 #: AMT strategy name -> hpo_core strategy name.
 STRATEGIES = {"Bayesian": "bayesian", "Random": "random", "Grid": "grid",
               "Hyperband": "hyperband"}
-BACKENDS = ("local", "python", "docker", "sagemaker", "ray")
 RUNNABLE_BACKENDS = ("local", "python")
-_JOB_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
 _DEF_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"
 _TOP = ("HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
         "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune", "Local")
@@ -57,8 +68,6 @@ _DEFINITION = ("DefinitionName", "TuningObjective", "HyperParameterRanges",
                "HyperParameterTuningResourceConfig", "StoppingCondition",
                "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
                "EnableManagedSpotTraining", "CheckpointConfig", "RetryStrategy", "Environment")
-_CHANNEL = ("ChannelName", "DataSource", "ContentType", "CompressionType", "RecordWrapperType",
-            "InputMode", "ShuffleConfig")
 _DEFAULT_RUNTIME = 86400  # AMT's default StoppingCondition.MaxRuntimeInSeconds
 
 
@@ -90,23 +99,6 @@ class Definition:
     max_runtime_s: int
     max_retries: int
     environment: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Completion:
-    """TuningJobCompletionCriteria (None / False: not set)."""
-
-    target: float | None = None
-    not_improving: int | None = None
-    convergence: bool = False
-
-
-@dataclass(frozen=True)
-class WarmStart:
-    """WarmStartConfig: the type and the parents' job names."""
-
-    type: str
-    parents: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -180,19 +172,19 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     top = Obj(doc, "", _TOP)
     if top.has("Autotune"):
         raise JobConfigError("Autotune", "not supported; give explicit ParameterRanges")
-    name = top.string("HyperParameterTuningJobName", required=True, pattern=_JOB_NAME,
+    name = top.string("HyperParameterTuningJobName", required=True, pattern=JOB_NAME,
                       what="1-32 letters, digits and hyphens, starting and ending with a letter "
                            "or digit")
     assert name is not None
     check_tags(top)
-    local = _local(top.obj("Local", ("Backend", "Directory", "Command", "Channels",
+    local = read_local(top.obj("Local", ("Backend", "Directory", "Command", "Channels",
                                      "Definitions")), base)
     backend = local["backend"]
     config = top.obj("HyperParameterTuningJobConfig", _CONFIG, required=True)
     assert config is not None
     strategy = config.enum("Strategy", list(STRATEGIES), required=True)
     assert strategy is not None
-    _strategy_config(config, strategy)
+    read_strategy_config(config, strategy)
     limits = config.obj("ResourceLimits", ("MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs",
                                            "MaxRuntimeInSeconds"), required=True)
     assert limits is not None
@@ -200,7 +192,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     max_parallel = limits.integer("MaxParallelTrainingJobs", lo=1, required=True)
     max_runtime = limits.integer("MaxRuntimeInSeconds", lo=1)
     early = config.enum("TrainingJobEarlyStoppingType", ("Off", "Auto"), default="Off")
-    completion = _completion(config)
+    completion = read_completion(config)
     seed = config.integer("RandomSeed", lo=0)
 
     definitions = _definitions(top, config, local, base, has_function)
@@ -218,7 +210,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
                              "'Auto' is not available yet (it needs the multi-fidelity "
                              "optimizer); use 'Off'")
     max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs)
-    warm = _warm_start(top)
+    warm = read_warm_start(top)
     if backend not in RUNNABLE_BACKENDS:
         raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
                              f"available: {', '.join(RUNNABLE_BACKENDS)}")
@@ -230,79 +222,6 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
                    early_stopping=early or "Off", completion=completion, seed=seed,
                    definitions=tuple(definitions), warm_start=warm, backend=backend,
                    directory=folder, base_dir=base, document=json.loads(json.dumps(doc)))
-
-
-def _local(block: Obj | None, base: Path) -> dict[str, Any]:
-    out: dict[str, Any] = {"backend": "local", "directory": None, "command": None,
-                           "channels": None, "definitions": {}}
-    if block is None:
-        return out
-    out["backend"] = block.enum("Backend", BACKENDS, default="local")
-    out["directory"] = block.string("Directory")
-    out["command"] = block.strings("Command", lo=1)
-    out["channels"] = _channels(block, base) if block.has("Channels") else None
-    defs = block.raw("Definitions")
-    if defs is not None:
-        if not isinstance(defs, Mapping):
-            raise JobConfigError(block.at("Definitions"), f"expected an object of "
-                                 f"DefinitionName -> {{Command, Channels}}, got {show(defs)}")
-        for key, value in defs.items():
-            sub = Obj(value, f"{block.at('Definitions')}.{key}", ("Command", "Channels"))
-            out["definitions"][key] = {
-                "command": sub.strings("Command", lo=1),
-                "channels": _channels(sub, base) if sub.has("Channels") else None}
-    return out
-
-
-def _channels(block: Obj, base: Path) -> dict[str, Path]:
-    value = block.raw("Channels")
-    path = block.at("Channels")
-    if not isinstance(value, Mapping):
-        raise JobConfigError(path, f"expected an object of channel name -> local directory, "
-                             f"got {show(value)}")
-    out = {}
-    for channel, folder in value.items():
-        if not isinstance(folder, str) or not folder:
-            raise JobConfigError(f"{path}.{channel}", f"expected a directory path, got "
-                                 f"{show(folder)}")
-        resolved = (base / folder).resolve()
-        if not resolved.is_dir():
-            raise JobConfigError(f"{path}.{channel}", f"directory {folder!r} does not exist "
-                                 f"(looked for {resolved})")
-        out[channel] = resolved
-    return out
-
-
-def _strategy_config(config: Obj, strategy: str) -> None:
-    sc = config.obj("StrategyConfig", ("HyperbandStrategyConfig",))
-    if sc is None:
-        return
-    if strategy != "Hyperband":
-        raise JobConfigError(sc.path, f"only allowed with Strategy 'Hyperband', got Strategy "
-                             f"{strategy!r}")
-    hb = sc.obj("HyperbandStrategyConfig", ("MinResource", "MaxResource"))
-    if hb is not None:
-        lo = hb.integer("MinResource", lo=1)
-        hi = hb.integer("MaxResource", lo=1)
-        if lo is not None and hi is not None and lo > hi:
-            raise JobConfigError(hb.at("MinResource"), f"expected <= MaxResource ({hi}), got "
-                                 f"{lo}")
-
-
-def _completion(config: Obj) -> Completion:
-    cc = config.obj("TuningJobCompletionCriteria", ("TargetObjectiveMetricValue",
-                                                    "BestObjectiveNotImproving",
-                                                    "ConvergenceDetected"))
-    if cc is None:
-        return Completion()
-    target = cc.number("TargetObjectiveMetricValue")
-    ni = cc.obj("BestObjectiveNotImproving", ("MaxNumberOfTrainingJobsNotImproving",))
-    not_improving = None if ni is None else ni.integer(
-        "MaxNumberOfTrainingJobsNotImproving", lo=3, required=True)
-    cd = cc.obj("ConvergenceDetected", ("CompleteOnConvergence",))
-    convergence = cd is not None and cd.enum("CompleteOnConvergence", ("Disabled", "Enabled"),
-                                             default="Disabled") == "Enabled"
-    return Completion(target, not_improving, convergence)
 
 
 def _definitions(top: Obj, config: Obj, local: dict[str, Any], base: Path,
@@ -349,8 +268,8 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
     else:
         ranges_path, ranges = d.at(ranges_key), d.raw(ranges_key, required=True)
     statics = d.string_map("StaticHyperParameters")
-    space = _space(ranges, statics, ranges_path, d.at("StaticHyperParameters"))
-    metrics = _metrics(d, objective[0])
+    space = read_space(ranges, statics, ranges_path, d.at("StaticHyperParameters"))
+    metrics = read_metrics(d, objective[0])
     stop = d.obj("StoppingCondition", ("MaxRuntimeInSeconds", "MaxWaitTimeInSeconds",
                                        "MaxPendingTimeInSeconds"))
     runtime = _DEFAULT_RUNTIME if stop is None else stop.integer(
@@ -360,7 +279,7 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
                                                     required=True)
     for key in ("VpcConfig", "OutputDataConfig", "ResourceConfig", "CheckpointConfig",
                 "HyperParameterTuningResourceConfig"):
-        d.obj(key, _AnyKeys())
+        d.obj(key, AnyKeys())
     d.string("RoleArn")
     for key in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
                 "EnableManagedSpotTraining"):
@@ -376,19 +295,12 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
     if local["backend"] == "python" and command and (len(command) != 1 or ":" not in command[0]):
         raise JobConfigError("Local.Command", "Backend 'python' expects "
                              f"[\"package.module:function\"], got {command!r}")
-    idc = _input_data_config(d, channels or {})
+    idc = read_input_data_config(d, channels or {})
     return Definition(name=name, space=space, objective_metric=objective[0],
                       objective_type=objective[1], metrics=metrics,
                       command=tuple(command or ()), channels=dict(channels or {}),
                       input_data_config=idc, max_runtime_s=runtime or _DEFAULT_RUNTIME,
                       max_retries=retries or 0, environment=env)
-
-
-class _AnyKeys(list):  # type: ignore[type-arg]
-    """Allowed-fields stand-in for SageMaker-only objects we do not read: any key passes."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
 
 
 def _objective(d: Obj, config: Obj | None) -> tuple[str, str]:
@@ -409,100 +321,6 @@ def _objective(d: Obj, config: Obj | None) -> tuple[str, str]:
     metric = obj.string("MetricName", required=True)
     assert kind is not None and metric is not None
     return metric, kind
-
-
-def _space(ranges: Any, statics: dict[str, str], path: str, statics_path: str) -> SearchSpace:
-    for name in statics:
-        if name.startswith("_tuning"):
-            raise JobConfigError(f"{statics_path}.{name}", "names starting with '_tuning' are "
-                                 "reserved (the tuner sets _tuning_objective_metric)")
-    try:
-        return SearchSpace.from_sagemaker(ranges, statics)
-    except SearchSpaceError as e:
-        raise _space_error(str(e), path, statics_path) from None
-
-
-def _space_error(message: str, path: str, statics_path: str) -> JobConfigError:
-    """A SearchSpaceError message (``ParameterRanges.X[0] (Name='x'): ...``, possibly
-    nested) as a JobConfigError at the deepest field it names."""
-    parts = message.split(": ")
-    where, name, cut = "", "", 0
-    for i, part in enumerate(parts[:-1]):
-        head, _, tail = part.partition(" (Name=")
-        if head.startswith(("ParameterRanges", "StaticHyperParameters")):
-            where, cut = head, i + 1
-            name = tail.rstrip(")") or name
-    if not where:
-        return JobConfigError(path, message)
-    rest = ": ".join(parts[cut:])
-    if where.startswith("ParameterRanges"):
-        where = path + where[len("ParameterRanges"):]
-    else:  # StaticHyperParameters['x'] -> <path>.x, as the other fields are named
-        where = statics_path + re.sub(r"\['(.*)'\]", r".\1", where[len("StaticHyperParameters"):])
-    return JobConfigError(where, f"parameter {name}: {rest}" if name else rest)
-
-
-def _metrics(d: Obj, objective: str) -> tuple[MetricDefinition, ...]:
-    algo = d.obj("AlgorithmSpecification", ("TrainingImage", "TrainingInputMode",
-                                            "AlgorithmName", "MetricDefinitions"))
-    out: list[MetricDefinition] = []
-    if algo is not None:
-        algo.string("TrainingImage")
-        algo.string("AlgorithmName")
-        algo.enum("TrainingInputMode", ("File", "Pipe", "FastFile"))
-        for path, entry in algo.items("MetricDefinitions", hi=40):
-            m = Obj(entry, path, ("Name", "Regex"))
-            name = m.string("Name", required=True)
-            regex = m.string("Regex", required=True)
-            assert name is not None and regex is not None
-            if len(regex) > 500:
-                raise JobConfigError(m.at("Regex"), f"expected at most 500 characters, got "
-                                     f"{len(regex)}")
-            try:
-                compile_regex(regex)
-            except ValueError as e:
-                raise JobConfigError(m.at("Regex"), str(e)) from None
-            if any(o.name == name for o in out):
-                raise JobConfigError(m.at("Name"), f"duplicate metric name {name!r}")
-            out.append(MetricDefinition(name, regex))
-        if out and all(o.name != objective for o in out):
-            raise JobConfigError(algo.at("MetricDefinitions"), f"no definition for the objective "
-                                 f"metric {objective!r}; defined: {[o.name for o in out]} (leave "
-                                 "MetricDefinitions out to use the default 'name=value' regex)")
-    if not out:
-        out.append(MetricDefinition(objective, default_regex(objective)))
-    return tuple(out)
-
-
-def _input_data_config(d: Obj, channels: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    entries: dict[str, dict[str, Any]] = {}
-    for path, entry in d.items("InputDataConfig", hi=20):
-        c = Obj(entry, path, _CHANNEL)
-        name = c.string("ChannelName", required=True, pattern=r"[A-Za-z0-9\.\-_]+",
-                        what="letters, digits, '.', '-' and '_'")
-        assert name is not None
-        if name in entries:
-            raise JobConfigError(c.at("ChannelName"), f"duplicate channel {name!r}")
-        if name not in channels:
-            raise JobConfigError(c.at("ChannelName"), f"channel {name!r} has no local directory;"
-                                 f" add it to Local.Channels (known: {sorted(channels)})")
-        c.obj("DataSource", _AnyKeys())
-        c.obj("ShuffleConfig", _AnyKeys())
-        c.string("ContentType")
-        item = {"TrainingInputMode": c.enum("InputMode", ("File", "Pipe", "FastFile"),
-                                            default="File"),
-                "S3DistributionType": "FullyReplicated",
-                "RecordWrapperType": c.enum("RecordWrapperType", ("None", "RecordIO"),
-                                            default="None"),
-                "CompressionType": c.enum("CompressionType", ("None", "Gzip"), default="None")}
-        if c.has("ContentType"):
-            item["ContentType"] = c.raw("ContentType")
-        entries[name] = item
-    for name in channels:
-        entries.setdefault(name, {"TrainingInputMode": "File",
-                                  "S3DistributionType": "FullyReplicated",
-                                  "RecordWrapperType": "None", "CompressionType": "None"})
-    return entries
 
 
 def _check_strategy(strategy: str, definitions: list[Definition], objective_type: str,
@@ -534,27 +352,30 @@ def _check_strategy(strategy: str, definitions: list[Definition], objective_type
     return max_jobs
 
 
-def _warm_start(top: Obj) -> WarmStart | None:
-    ws = top.obj("WarmStartConfig", ("ParentHyperParameterTuningJobs", "WarmStartType"))
-    if ws is None:
-        return None
-    kind = ws.enum("WarmStartType", ("IdenticalDataAndAlgorithm", "TransferLearning"),
-                   required=True)
-    parents = []
-    for path, entry in ws.items("ParentHyperParameterTuningJobs", required=True, lo=1, hi=5):
-        p = Obj(entry, path, ("HyperParameterTuningJobName",))
-        parents.append(p.string("HyperParameterTuningJobName", required=True, pattern=_JOB_NAME,
-                                what="a tuning job name"))
-    assert kind is not None
-    return WarmStart(kind, tuple(p for p in parents if p))
-
-
-def check_tags(top: Obj) -> None:
-    """Tags: up to 50 ``{"Key", "Value"}`` objects."""
-    for path, entry in top.items("Tags", hi=50):
-        t = Obj(entry, path, ("Key", "Value"))
-        t.string("Key", required=True)
-        value = t.raw("Value", required=True)
-        if not isinstance(value, str):
-            raise JobConfigError(t.at("Value"), f"expected a string, got {show(value)}")
-
+def document_from_space(name: str, space: SearchSpace, *, metric: str, objective: str,
+                        command: list[str] | None, python: bool, max_jobs: int,
+                        max_parallel: int, strategy: str, regex: str | None,
+                        channels: dict[str, str] | None, directory: str | Path | None,
+                        seed: int | None, max_runtime_s: int | None) -> dict[str, Any]:
+    """The job document of :class:`~hpo_core.tuner.TuningJob`'s Python form (see there)."""
+    limits: dict[str, Any] = {"MaxNumberOfTrainingJobs": max_jobs,
+                              "MaxParallelTrainingJobs": max_parallel}
+    if max_runtime_s is not None:
+        limits["MaxRuntimeInSeconds"] = max_runtime_s
+    config: dict[str, Any] = {
+        "Strategy": strategy, "ResourceLimits": limits,
+        "HyperParameterTuningJobObjective": {"Type": objective, "MetricName": metric},
+        "ParameterRanges": space.to_sagemaker()}
+    if seed is not None:
+        config["RandomSeed"] = seed
+    definition: dict[str, Any] = {"StaticHyperParameters": space.static_hyperparameters()}
+    if regex is not None:
+        definition["AlgorithmSpecification"] = {
+            "MetricDefinitions": [{"Name": metric, "Regex": regex}]}
+    local: dict[str, Any] = {"Backend": "python" if python else "local"}
+    for key, value in (("Command", command), ("Channels", channels),
+                       ("Directory", None if directory is None else str(directory))):
+        if value is not None:
+            local[key] = value
+    return {"HyperParameterTuningJobName": name, "HyperParameterTuningJobConfig": config,
+            "TrainingJobDefinition": definition, "Local": local}

@@ -24,46 +24,31 @@ RetryStrategy.MaximumRetryAttempts; other failures are told to the Optimizer as 
 command that cannot run at all (not found) fails the tuning job. A tuning job where no
 training job completed ends ``Failed``.
 
-Intermediate objective values all go through :meth:`TuningJob._report` (the one place early
-stopping and Hyperband will act: ``Optimizer.report(trial, step, value)``).
+Intermediate objective values all go through one method,
+:meth:`hpo_core.tuner_engine.Engine._report`: the one place early stopping and Hyperband act
+(``Optimizer.report(trial, step, value)``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import queue
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
-from hpo_core.errors import OptimizerError
-from hpo_core.job_errors import ExecutionError, JobStateError
-from hpo_core.jobdoc import Definition, JobSpec, load_document, parse_document
-from hpo_core.metrics import MetricScraper
-from hpo_core.optimizer import Optimizer, Trial
+from hpo_core.adapters.base import Backend
+from hpo_core.job_errors import JobStateError
+from hpo_core.jobdoc import (
+    JobSpec,
+    document_from_space,
+    load_document,
+    parse_document,
+)
 from hpo_core.space import SearchSpace
-from hpo_core.store import Store, TrialRow
-from hpo_core.tuner_rules import combined_space, completion_reason, converged, split_params
+from hpo_core.store import Store
+from hpo_core.tuner_engine import Engine
 from hpo_core.tuner_views import Progress, describe, summaries
-from hpo_core.tuner_warm import warm_start_observations
 
 __all__ = ["TuningJob"]
-
-FINISHED = ("Completed", "Failed", "Stopped")
-
-
-@dataclass
-class _Running:
-    row: TrialRow
-    definition: Definition
-    trial: Trial
-    handle: Any
-    scraper: MetricScraper
-    stopping: bool = False
 
 
 class TuningJob:
@@ -103,27 +88,11 @@ class TuningJob:
                  seed: int | None = None, max_runtime_s: int | None = None,
                  base_dir: str | Path = ".", backend: Backend | None = None,
                  poll_interval: float = 0.05) -> None:
-        limits: dict[str, Any] = {"MaxNumberOfTrainingJobs": max_jobs,
-                                  "MaxParallelTrainingJobs": max_parallel}
-        if max_runtime_s is not None:
-            limits["MaxRuntimeInSeconds"] = max_runtime_s
-        config: dict[str, Any] = {
-            "Strategy": strategy, "ResourceLimits": limits,
-            "HyperParameterTuningJobObjective": {"Type": objective, "MetricName": metric},
-            "ParameterRanges": space.to_sagemaker()}
-        if seed is not None:
-            config["RandomSeed"] = seed
-        definition: dict[str, Any] = {"StaticHyperParameters": space.static_hyperparameters()}
-        if regex is not None:
-            definition["AlgorithmSpecification"] = {
-                "MetricDefinitions": [{"Name": metric, "Regex": regex}]}
-        local: dict[str, Any] = {"Backend": "python" if function is not None else "local"}
-        for key, value in (("Command", command), ("Channels", channels),
-                           ("Directory", None if directory is None else str(directory))):
-            if value is not None:
-                local[key] = value
-        doc = {"HyperParameterTuningJobName": name, "HyperParameterTuningJobConfig": config,
-               "TrainingJobDefinition": definition, "Local": local}
+        doc = document_from_space(
+            name, space, metric=metric, objective=objective, command=command,
+            python=function is not None, max_jobs=max_jobs, max_parallel=max_parallel,
+            strategy=strategy, regex=regex, channels=channels, directory=directory, seed=seed,
+            max_runtime_s=max_runtime_s)
         spec = parse_document(doc, base_dir, has_function=function is not None)
         self._setup(spec, backend, function, poll_interval)
 
@@ -133,9 +102,6 @@ class TuningJob:
         self.directory = spec.directory
         self._backend = backend or _default_backend(spec, function)
         self._poll = poll_interval
-        self._defs = {d.name: d for d in spec.definitions}
-        self._space = combined_space({d.name: d.space for d in spec.definitions})
-        self._maximize = spec.objective_type == "Maximize"
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -215,312 +181,17 @@ class TuningJob:
             JobStateError: another tuner holds the directory, or it holds another job.
             JobConfigError: a warm-start parent cannot be used.
         """
-        self._progress = progress or Progress(quiet=quiet)
+        progress = progress or Progress(quiet=quiet)
         store = Store(self.directory, create=True)
         try:
             store.lock()
-            self._store = store
-            if self._open():
-                self._loop()
+            engine = Engine(self.spec, store, self._backend, progress, self._poll)
+            if engine.open():
+                engine.loop()
             return describe(store)
         finally:
-            self._progress.close()
+            progress.close()
             store.close()
-
-    def _open(self) -> bool:
-        """Start or resume; False when the directory holds a finished run."""
-        store = self._store
-        saved = store.get("document")
-        if saved is None:
-            opt = Optimizer(self._space, self.spec.optimizer_strategy,
-                            self.spec.objective_type, self.spec.seed)
-            if self.spec.warm_start is not None:
-                for params, value in warm_start_observations(self.spec, self._space):
-                    opt.enqueue(params)
-                    opt.tell(opt.ask(), value)
-            store.set_many({"document": self.spec.document, "created": time.time(),
-                            "base_dir": str(self.spec.base_dir),
-                            "status": "InProgress", "elapsed": 0.0,
-                            "optimizer": opt.state_dict()})
-            self._opt = opt
-            return True
-        _check_same_job(saved, self.spec.document, self.directory)
-        status = store.get("status")
-        self._opt = Optimizer.from_state_dict(store.get("optimizer"))
-        if status in FINISHED:
-            self._progress.event(f"{self.spec.name}: already {status}; nothing to do")
-            return False
-        for row in store.trials("InProgress"):
-            if row["process"]:
-                self._backend.reap(row["process"])
-            if status == "Stopping":
-                self._finish_trial(row, self._opt.trials[row["opt_id"]],
-                                   JobState("Stopped", "tuning job stopped"), None)
-            else:
-                store.update_trial(row["id"], "requeued", status="Pending", process=None)
-        if status == "Stopping":
-            self._end("Stopped", store.get("status_reason") or "stopped")
-            return False
-        resumed = len(store.trials())
-        if resumed:
-            self._progress.event(f"{self.spec.name}: resuming with {resumed} training jobs "
-                                 "recorded")
-        return True
-
-    def _loop(self) -> None:
-        store = self._store
-        self._running: dict[int, _Running] = {}
-        self._lines: queue.Queue[tuple[int, str]] = queue.Queue()
-        self._ending: tuple[str, str] | None = None
-        self._exhausted = False
-        session_start, elapsed0 = time.monotonic(), float(store.get("elapsed", 0.0))
-        last_check = 0.0
-        try:
-            while True:
-                self._drain()
-                self._poll_running()
-                now = time.monotonic()
-                elapsed = elapsed0 + now - session_start
-                if now - last_check > 0.5:
-                    last_check = now
-                    store.set_many({"elapsed": elapsed, "last_modified": time.time()})
-                    if self._ending is None and store.get("stop_requested"):
-                        self._begin_end("Stopped", "stopped by request (hpo stop)")
-                limit = self.spec.max_runtime_s
-                if self._ending is None and limit is not None and elapsed >= limit:
-                    self._begin_end("Completed", f"MaxRuntimeInSeconds={limit} reached")
-                if self._ending is None:
-                    self._fill()
-                if self._ending is None and not self._running and self._nothing_left():
-                    self._ending = ("Completed", self._end_reason())
-                if self._ending is not None and not self._running:
-                    store.set_many({"elapsed": elapsed})
-                    self._end(*self._ending)
-                    return
-                self._show()
-                time.sleep(self._poll)
-        except BaseException:
-            for run in self._running.values():  # leave no orphan; they are re-queued on resume
-                self._backend.reap(self._backend.process_info(run.handle))
-            raise
-
-    # ------------------------------------------------------------------ starting
-    def _nothing_left(self) -> bool:
-        pending = self._store.trials("Pending")
-        return not pending and (self._exhausted or self._created() >= self.spec.max_jobs)
-
-    def _created(self) -> int:
-        return len(self._store.trials())
-
-    def _end_reason(self) -> str:
-        if self._exhausted and self._created() < self.spec.max_jobs:
-            return "the search space is exhausted (every point was evaluated)"
-        return f"MaxNumberOfTrainingJobs={self.spec.max_jobs} reached"
-
-    def _fill(self) -> None:
-        free = self.spec.max_parallel - len(self._running)
-        if free <= 0:
-            return
-        waiting = [r for r in self._store.trials("Pending") if r["id"] not in self._running]
-        for row in waiting[:free]:
-            self._start(row)
-        free = self.spec.max_parallel - len(self._running)
-        want = min(free, self.spec.max_jobs - self._created())
-        if want <= 0 or self._exhausted or self._ending is not None:
-            return
-        trials = self._ask(want)
-        if not trials:
-            return
-        base = self._created()
-        rows = [self._new_row(t, base + i) for i, t in enumerate(trials)]
-        self._store.add_trials(rows, self._opt.state_dict())
-        for row in self._store.trials("Pending"):
-            if row["id"] in {r["id"] for r in rows}:
-                self._start(row)
-
-    def _ask(self, n: int) -> list[Trial]:
-        try:
-            return self._opt.ask_batch(n)
-        except OptimizerError:
-            pass
-        out: list[Trial] = []  # a finite space ran out part-way: take what is left
-        for _ in range(n):
-            try:
-                out.append(self._opt.ask())
-            except OptimizerError:
-                self._exhausted = True
-                break
-        return out
-
-    def _new_row(self, trial: Trial, index: int) -> TrialRow:
-        definition, params = split_params(trial.params, list(self._defs))
-        d = self._defs[definition]
-        digest = hashlib.sha1(f"{self.spec.name}/{index}".encode()).hexdigest()[:8]
-        name = f"{self.spec.name}-{index + 1:03d}-{digest}"
-        strings = d.space.to_strings(params)
-        strings["_tuning_objective_metric"] = d.objective_metric
-        return {"id": index, "name": name, "definition": definition, "opt_id": trial.id,
-                "params": params, "hyperparameters": strings,
-                "log_path": str(self.directory / "logs" / f"{name}.log")}
-
-    def _start(self, row: TrialRow) -> None:
-        d = self._defs[row["definition"]]
-        trial = self._opt.trials[row["opt_id"]]
-        attempt = (row["attempts"] or 0) + 1
-        self._store.update_trial(row["id"], "started", clear_metrics=True, status="InProgress",
-                                 started=time.time(), attempts=attempt, process=None)
-        request = TrainingJobRequest(
-            name=row["name"], directory=self.directory / "training-jobs" / row["name"],
-            command=d.command, cwd=self.spec.base_dir, hyperparameters=row["hyperparameters"],
-            channels=d.channels, input_data_config=d.input_data_config,
-            environment=d.environment, max_runtime_s=d.max_runtime_s,
-            log_path=Path(row["log_path"]), attempt=attempt)
-        row = {**row, "attempts": attempt}
-        tid = row["id"]
-        try:
-            handle = self._backend.start(request, lambda _s, line: self._lines.put((tid, line)))
-        except ExecutionError as e:
-            self._handle_state(row, trial, d, JobState(
-                "Failed", str(e), retryable=e.action == "retry"), None)
-            if e.action == "abort":
-                self._begin_end("Failed", f"training job {row['name']} could not start: {e}")
-            return
-        self._running[tid] = _Running(row, d, trial, handle, MetricScraper(
-            list(d.metrics), d.objective_metric))
-        self._store.update_trial(tid, "process", process=self._backend.process_info(handle))
-        self._progress.event(f"{row['name']}: started" + (f" (attempt {attempt})"
-                                                          if attempt > 1 else ""))
-
-    # ------------------------------------------------------------------ metrics
-    def _drain(self) -> None:
-        points: list[tuple[int, str, int, float]] = []
-        while True:
-            try:
-                tid, line = self._lines.get_nowait()
-            except queue.Empty:
-                break
-            run = self._running.get(tid)
-            if run is None or run.stopping:
-                continue  # logged by the backend; not reported after a stop
-            for u in run.scraper.feed(line):
-                points.append((tid, u.name, u.step, u.value))
-                if u.name == run.definition.objective_metric:
-                    self._report(run, u.step, u.value)
-        self._store.add_metrics(points)
-
-    def _report(self, run: _Running, step: int, value: float) -> None:
-        """Every intermediate objective value arrives here, once, in step order.
-
-        This is where early stopping (``Auto``) and Hyperband act once the Optimizer has
-        ``report(trial, step, value) -> "continue" | "stop"``; validation refuses both today,
-        so nothing is decided here yet.
-        """
-        if self.spec.early_stopping == "Off" and self.spec.strategy != "Hyperband":
-            return
-        decision = self._opt.report(run.trial, step, value)  # type: ignore[attr-defined]
-        if decision == "stop" and not run.stopping:
-            self._stop_run(run, "early stopping")
-
-    # ------------------------------------------------------------------ finishing
-    def _poll_running(self) -> None:
-        done = [(tid, s) for tid, run in self._running.items()
-                if (s := self._backend.poll(run.handle)).done]
-        if not done:
-            return
-        self._drain()  # every line of a finished job is queued before poll reports it
-        for tid, state in done:
-            run = self._running.pop(tid)
-            self._handle_state(run.row, run.trial, run.definition, state, run.scraper)
-
-    def _handle_state(self, row: TrialRow, trial: Trial, d: Definition, state: JobState,
-                      scraper: MetricScraper | None) -> None:
-        if (state.status == "Failed" and state.retryable and row["attempts"] <= d.max_retries
-                and self._ending is None):
-            self._store.update_trial(row["id"], "retry", status="Pending", reason=state.reason)
-            self._progress.event(f"{row['name']}: failed ({_first(state.reason)}), retrying")
-            return
-        self._finish_trial(row, trial, state, scraper)
-
-    def _finish_trial(self, row: TrialRow, trial: Trial, state: JobState,
-                      scraper: MetricScraper | None) -> None:
-        status, reason, value = state.status, state.reason, None
-        if status == "Completed" and scraper is not None:
-            value, reason = scraper.objective_value()
-            status = "Completed" if value is not None else "Failed"
-        elif status == "Completed":
-            status, reason = "Failed", "no metrics were read"
-        if trial.status == "pending":
-            if value is not None:
-                self._opt.tell(trial, value)
-            else:
-                self._opt.tell(trial, failed=True, reason=reason or status)
-        if status == "Stopped" and trial.status == "stopped":
-            value = trial.value  # early-stopped: the Optimizer holds its last report
-        self._store.update_trial(
-            row["id"], status.lower(), optimizer_state=self._opt.state_dict(), status=status,
-            value=value, reason=reason, ended=time.time(), process=None,
-            final_metrics=scraper.final() if scraper is not None else None)
-        shown = f"{value:.6g}" if value is not None else _first(reason)
-        self._progress.event(f"{row['name']}: {status} {shown}")
-        if status == "Completed":
-            self._check_completion()
-
-    def _check_completion(self) -> None:
-        if self._ending is not None:
-            return
-        done = sorted((t for t in self._store.trials("Completed") if t["value"] is not None),
-                      key=lambda t: (t["ended"], t["id"]))
-        values = [t["value"] for t in done]
-        c = self.spec.completion
-        reason = completion_reason(values, self._maximize, self.spec.max_jobs, c.target,
-                                   c.not_improving, c.convergence)
-        if reason is not None:
-            if c.convergence and converged(values, self._maximize, self.spec.max_jobs):
-                self._store.set_many({"converged_at": time.time()})
-            self._begin_end("Completed", reason)
-
-    def _stop_run(self, run: _Running, reason: str) -> None:
-        run.stopping = True
-        self._backend.stop(run.handle, reason)
-
-    def _begin_end(self, status: str, reason: str) -> None:
-        """Stop what runs; the job ends with ``status`` when nothing runs any more."""
-        if self._ending is not None:
-            return
-        self._ending = (status, reason)
-        if status == "Stopped":
-            self._store.set_status("Stopping", reason)
-        self._progress.event(f"{self.spec.name}: ending ({reason})")
-        for run in self._running.values():
-            self._stop_run(run, f"tuning job ending: {reason}")
-        for row in self._store.trials("Pending"):  # never started: nothing to run any more
-            self._finish_trial(row, self._opt.trials[row["opt_id"]],
-                               JobState("Stopped", f"not started: {reason}"), None)
-
-    def _end(self, status: str, reason: str) -> None:
-        store = self._store
-        if status == "Completed" and not store.trials("Completed"):
-            failed = store.trials("Failed")
-            first = f"; first failure ({failed[0]['name']}): {failed[0]['reason']}" if failed \
-                else ""
-            status, reason = "Failed", f"no training job completed ({reason}){first}"
-        store.set_status(status, reason)
-        self._progress.event(f"{self.spec.name}: {status} ({_first(reason)})")
-
-    def _show(self) -> None:
-        if not self._progress.live:
-            return
-        counts = self._store.counts()
-        best = self._opt.best
-        self._progress.status(counts.get("Completed", 0) + counts.get("Failed", 0)
-                              + counts.get("Stopped", 0), len(self._running),
-                              counts.get("Failed", 0), self.spec.max_jobs,
-                              best.value if best else None)
-
-
-def _first(text: str | None) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[0][:120] if lines else ""
 
 
 def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Backend:
@@ -531,32 +202,3 @@ def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Back
     from hpo_core.adapters.local import LocalBackend
 
     return LocalBackend()
-
-
-def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
-    out = json.loads(json.dumps(doc, sort_keys=True))
-    out.get("Local", {}).pop("Directory", None)
-    return out
-
-
-def _check_same_job(saved: dict[str, Any], new: dict[str, Any], directory: Path) -> None:
-    a, b = _canonical(saved), _canonical(new)
-    if a == b:
-        return
-    path = _first_difference(a, b, "")
-    raise JobStateError(f"{directory} holds a run of a different job document (first "
-                        f"difference at {path or 'the top level'}); use another --dir, or "
-                        "delete the directory to start over")
-
-
-def _first_difference(a: Any, b: Any, path: str) -> str:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in sorted(set(a) | set(b)):
-            if a.get(k) != b.get(k):
-                return _first_difference(a.get(k), b.get(k), f"{path}.{k}" if path else k)
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x != y:
-                return _first_difference(x, y, f"{path}[{i}]")
-    return path
-

@@ -12,6 +12,9 @@ training job, on objective values in completion order:
   best value improved by less than 1% (relative to ``|best before the last W jobs|``; absolute
   1e-12 when that is 0) over the last ``W`` completed jobs.
 
+Resuming checks the document is the same job (:func:`check_same_job`: equal after sorting keys,
+``Local.Directory`` aside).
+
 Multi-algorithm jobs are tuned in one space: a categorical ``_definition`` (the
 DefinitionName) plus every definition's parameters named ``<DefinitionName>.<name>``; a trial
 uses the parameters of the definition it drew (the others are ignored).
@@ -35,14 +38,17 @@ static                  must be equal (config error) the child's static value
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from hpo_core.job_errors import JobStateError
 from hpo_core.space import Categorical, Continuous, Integer, Param, SearchSpace, Static
 
-__all__ = ["DEFINITION_PARAM", "combined_space", "completion_reason", "convergence_window",
-           "map_observation", "not_improving_count", "split_params"]
+__all__ = ["DEFINITION_PARAM", "check_same_job", "combined_space", "completion_reason",
+           "convergence_window", "map_observation", "not_improving_count", "split_params"]
 
 DEFINITION_PARAM = "_definition"
 
@@ -162,3 +168,32 @@ def map_observation(child: SearchSpace, parent_strings: Mapping[str, str],
             value = min(max(value, lo), hi)
         out[name] = value
     return out
+
+
+def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
+    out = json.loads(json.dumps(doc, sort_keys=True))
+    out.get("Local", {}).pop("Directory", None)
+    return out
+
+
+def check_same_job(saved: dict[str, Any], new: dict[str, Any], directory: Path) -> None:
+    a, b = _canonical(saved), _canonical(new)
+    if a == b:
+        return
+    path = _first_difference(a, b, "")
+    raise JobStateError(f"{directory} holds a run of a different job document (first "
+                        f"difference at {path or 'the top level'}); use another --dir, or "
+                        "delete the directory to start over")
+
+
+def _first_difference(a: Any, b: Any, path: str) -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return _first_difference(x, y, f"{path}[{i}]")
+    return path
+

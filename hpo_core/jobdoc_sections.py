@@ -1,0 +1,245 @@
+"""Sections of the job document, each read and validated by one function for
+:mod:`hpo_core.jobdoc`: the ``Local`` block, strategy config, completion criteria, warm start,
+tags, ranges, metric definitions and input channels. Errors are
+:class:`~hpo_core.job_errors.JobConfigError` naming the field path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hpo_core.errors import SearchSpaceError
+from hpo_core.job_errors import JobConfigError
+from hpo_core.jobdoc_fields import Obj, show
+from hpo_core.metrics import MetricDefinition, compile_regex, default_regex
+from hpo_core.space import SearchSpace
+
+__all__ = ["BACKENDS", "JOB_NAME", "AnyKeys", "Completion", "WarmStart", "check_tags",
+           "read_channels", "read_completion", "read_input_data_config", "read_local",
+           "read_metrics",
+           "read_space", "read_strategy_config", "read_warm_start"]
+
+BACKENDS = ("local", "python", "docker", "sagemaker", "ray")
+JOB_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
+_CHANNEL = ("ChannelName", "DataSource", "ContentType", "CompressionType", "RecordWrapperType",
+            "InputMode", "ShuffleConfig")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """TuningJobCompletionCriteria (None / False: not set)."""
+
+    target: float | None = None
+    not_improving: int | None = None
+    convergence: bool = False
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """WarmStartConfig: the type and the parents' job names."""
+
+    type: str
+    parents: tuple[str, ...]
+
+
+def read_local(block: Obj | None, base: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"backend": "local", "directory": None, "command": None,
+                           "channels": None, "definitions": {}}
+    if block is None:
+        return out
+    out["backend"] = block.enum("Backend", BACKENDS, default="local")
+    out["directory"] = block.string("Directory")
+    out["command"] = block.strings("Command", lo=1)
+    out["channels"] = read_channels(block, base) if block.has("Channels") else None
+    defs = block.raw("Definitions")
+    if defs is not None:
+        if not isinstance(defs, Mapping):
+            raise JobConfigError(block.at("Definitions"), f"expected an object of "
+                                 f"DefinitionName -> {{Command, Channels}}, got {show(defs)}")
+        for key, value in defs.items():
+            sub = Obj(value, f"{block.at('Definitions')}.{key}", ("Command", "Channels"))
+            out["definitions"][key] = {
+                "command": sub.strings("Command", lo=1),
+                "channels": read_channels(sub, base) if sub.has("Channels") else None}
+    return out
+
+
+def read_channels(block: Obj, base: Path) -> dict[str, Path]:
+    value = block.raw("Channels")
+    path = block.at("Channels")
+    if not isinstance(value, Mapping):
+        raise JobConfigError(path, f"expected an object of channel name -> local directory, "
+                             f"got {show(value)}")
+    out = {}
+    for channel, folder in value.items():
+        if not isinstance(folder, str) or not folder:
+            raise JobConfigError(f"{path}.{channel}", f"expected a directory path, got "
+                                 f"{show(folder)}")
+        resolved = (base / folder).resolve()
+        if not resolved.is_dir():
+            raise JobConfigError(f"{path}.{channel}", f"directory {folder!r} does not exist "
+                                 f"(looked for {resolved})")
+        out[channel] = resolved
+    return out
+
+
+def read_strategy_config(config: Obj, strategy: str) -> None:
+    sc = config.obj("StrategyConfig", ("HyperbandStrategyConfig",))
+    if sc is None:
+        return
+    if strategy != "Hyperband":
+        raise JobConfigError(sc.path, f"only allowed with Strategy 'Hyperband', got Strategy "
+                             f"{strategy!r}")
+    hb = sc.obj("HyperbandStrategyConfig", ("MinResource", "MaxResource"))
+    if hb is not None:
+        lo = hb.integer("MinResource", lo=1)
+        hi = hb.integer("MaxResource", lo=1)
+        if lo is not None and hi is not None and lo > hi:
+            raise JobConfigError(hb.at("MinResource"), f"expected <= MaxResource ({hi}), got "
+                                 f"{lo}")
+
+
+def read_completion(config: Obj) -> Completion:
+    cc = config.obj("TuningJobCompletionCriteria", ("TargetObjectiveMetricValue",
+                                                    "BestObjectiveNotImproving",
+                                                    "ConvergenceDetected"))
+    if cc is None:
+        return Completion()
+    target = cc.number("TargetObjectiveMetricValue")
+    ni = cc.obj("BestObjectiveNotImproving", ("MaxNumberOfTrainingJobsNotImproving",))
+    not_improving = None if ni is None else ni.integer(
+        "MaxNumberOfTrainingJobsNotImproving", lo=3, required=True)
+    cd = cc.obj("ConvergenceDetected", ("CompleteOnConvergence",))
+    convergence = cd is not None and cd.enum("CompleteOnConvergence", ("Disabled", "Enabled"),
+                                             default="Disabled") == "Enabled"
+    return Completion(target, not_improving, convergence)
+
+
+def read_warm_start(top: Obj) -> WarmStart | None:
+    ws = top.obj("WarmStartConfig", ("ParentHyperParameterTuningJobs", "WarmStartType"))
+    if ws is None:
+        return None
+    kind = ws.enum("WarmStartType", ("IdenticalDataAndAlgorithm", "TransferLearning"),
+                   required=True)
+    parents = []
+    for path, entry in ws.items("ParentHyperParameterTuningJobs", required=True, lo=1, hi=5):
+        p = Obj(entry, path, ("HyperParameterTuningJobName",))
+        parents.append(p.string("HyperParameterTuningJobName", required=True, pattern=JOB_NAME,
+                                what="a tuning job name"))
+    assert kind is not None
+    return WarmStart(kind, tuple(p for p in parents if p))
+
+
+def check_tags(top: Obj) -> None:
+    """Tags: up to 50 ``{"Key", "Value"}`` objects."""
+    for path, entry in top.items("Tags", hi=50):
+        t = Obj(entry, path, ("Key", "Value"))
+        t.string("Key", required=True)
+        value = t.raw("Value", required=True)
+        if not isinstance(value, str):
+            raise JobConfigError(t.at("Value"), f"expected a string, got {show(value)}")
+
+
+class AnyKeys(list):  # type: ignore[type-arg]
+    """Allowed-fields stand-in for SageMaker-only objects we do not read: any key passes."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def read_space(ranges: Any, statics: dict[str, str], path: str, statics_path: str) -> SearchSpace:
+    for name in statics:
+        if name.startswith("_tuning"):
+            raise JobConfigError(f"{statics_path}.{name}", "names starting with '_tuning' are "
+                                 "reserved (the tuner sets _tuning_objective_metric)")
+    try:
+        return SearchSpace.from_sagemaker(ranges, statics)
+    except SearchSpaceError as e:
+        raise _space_error(str(e), path, statics_path) from None
+
+
+def _space_error(message: str, path: str, statics_path: str) -> JobConfigError:
+    """A SearchSpaceError message (``ParameterRanges.X[0] (Name='x'): ...``, possibly
+    nested) as a JobConfigError at the deepest field it names."""
+    parts = message.split(": ")
+    where, name, cut = "", "", 0
+    for i, part in enumerate(parts[:-1]):
+        head, _, tail = part.partition(" (Name=")
+        if head.startswith(("ParameterRanges", "StaticHyperParameters")):
+            where, cut = head, i + 1
+            name = tail.rstrip(")") or name
+    if not where:
+        return JobConfigError(path, message)
+    rest = ": ".join(parts[cut:])
+    if where.startswith("ParameterRanges"):
+        where = path + where[len("ParameterRanges"):]
+    else:  # StaticHyperParameters['x'] -> <path>.x, as the other fields are named
+        where = statics_path + re.sub(r"\['(.*)'\]", r".\1", where[len("StaticHyperParameters"):])
+    return JobConfigError(where, f"parameter {name}: {rest}" if name else rest)
+
+
+def read_metrics(d: Obj, objective: str) -> tuple[MetricDefinition, ...]:
+    algo = d.obj("AlgorithmSpecification", ("TrainingImage", "TrainingInputMode",
+                                            "AlgorithmName", "MetricDefinitions"))
+    out: list[MetricDefinition] = []
+    if algo is not None:
+        algo.string("TrainingImage")
+        algo.string("AlgorithmName")
+        algo.enum("TrainingInputMode", ("File", "Pipe", "FastFile"))
+        for path, entry in algo.items("MetricDefinitions", hi=40):
+            m = Obj(entry, path, ("Name", "Regex"))
+            name = m.string("Name", required=True)
+            regex = m.string("Regex", required=True)
+            assert name is not None and regex is not None
+            if len(regex) > 500:
+                raise JobConfigError(m.at("Regex"), f"expected at most 500 characters, got "
+                                     f"{len(regex)}")
+            try:
+                compile_regex(regex)
+            except ValueError as e:
+                raise JobConfigError(m.at("Regex"), str(e)) from None
+            if any(o.name == name for o in out):
+                raise JobConfigError(m.at("Name"), f"duplicate metric name {name!r}")
+            out.append(MetricDefinition(name, regex))
+        if out and all(o.name != objective for o in out):
+            raise JobConfigError(algo.at("MetricDefinitions"), f"no definition for the objective "
+                                 f"metric {objective!r}; defined: {[o.name for o in out]} (leave "
+                                 "MetricDefinitions out to use the default 'name=value' regex)")
+    if not out:
+        out.append(MetricDefinition(objective, default_regex(objective)))
+    return tuple(out)
+
+
+def read_input_data_config(d: Obj, channels: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    for path, entry in d.items("InputDataConfig", hi=20):
+        c = Obj(entry, path, _CHANNEL)
+        name = c.string("ChannelName", required=True, pattern=r"[A-Za-z0-9\.\-_]+",
+                        what="letters, digits, '.', '-' and '_'")
+        assert name is not None
+        if name in entries:
+            raise JobConfigError(c.at("ChannelName"), f"duplicate channel {name!r}")
+        if name not in channels:
+            raise JobConfigError(c.at("ChannelName"), f"channel {name!r} has no local directory;"
+                                 f" add it to Local.Channels (known: {sorted(channels)})")
+        c.obj("DataSource", AnyKeys())
+        c.obj("ShuffleConfig", AnyKeys())
+        c.string("ContentType")
+        item = {"TrainingInputMode": c.enum("InputMode", ("File", "Pipe", "FastFile"),
+                                            default="File"),
+                "S3DistributionType": "FullyReplicated",
+                "RecordWrapperType": c.enum("RecordWrapperType", ("None", "RecordIO"),
+                                            default="None"),
+                "CompressionType": c.enum("CompressionType", ("None", "Gzip"), default="None")}
+        if c.has("ContentType"):
+            item["ContentType"] = c.raw("ContentType")
+        entries[name] = item
+    for name in channels:
+        entries.setdefault(name, {"TrainingInputMode": "File",
+                                  "S3DistributionType": "FullyReplicated",
+                                  "RecordWrapperType": "None", "CompressionType": "None"})
+    return entries
