@@ -1,0 +1,421 @@
+"""The Docker backend: each training job is a container of the definition's TrainingImage.
+
+The container runs ``<TrainingImage> train`` as SageMaker does, with the job directory
+(written on the host exactly as the local backend writes it, see
+:mod:`hpo_core.adapters.local`) bind-mounted at ``/opt/ml`` and each channel's local directory
+mounted read-only at ``/opt/ml/input/data/<channel>``. Its environment is the definition's
+``Environment`` plus the ``SM_*`` variables with container paths (``SM_MODEL_DIR=/opt/ml/model``,
+``SM_NUM_CPUS`` = the CPU limit, ``SM_CURRENT_INSTANCE_TYPE`` = the instance type).
+
+Limits: CPUs and memory come from the definition's ``ResourceConfig.InstanceType`` looked up
+in :data:`INSTANCE_TYPES` (CPUs capped at the host's count; no swap), or from the explicit
+``cpus`` / ``memory_mb`` arguments; ``EnableNetworkIsolation`` gives ``--network none``.
+
+Each container carries the labels ``hpo.job`` (tuning job name), ``hpo.trial`` (training job
+name), ``hpo.attempt`` and ``hpo.directory`` (the training job's host directory). stdout and
+stderr are followed by two threads (``docker logs --follow``) that append every line to the
+job's log file and pass it to ``on_line`` as it arrives.
+
+Ending: exit 0 is Completed; otherwise Failed with the text of ``output/failure``, else
+``OutOfMemory`` when the kernel killed the container for its memory limit (exit 137 with
+``State.OOMKilled``), else the exit status and the log tail. MaxRuntimeInSeconds and
+:meth:`DockerBackend.stop` send SIGTERM, then SIGKILL after ``grace_s`` (note: a PID 1 without
+a SIGTERM handler ignores SIGTERM, as on SageMaker, and is killed after the grace period).
+Finished containers are removed once their state has been read.
+
+Crash safety: :meth:`~DockerBackend.process_info` records the container id and labels;
+:meth:`~DockerBackend.reap` kills and removes that container (and any other container of the
+same training job), :meth:`~DockerBackend.adopt` takes a still-running one back (its log is
+replayed from the start, so a fresh metric scraper sees every line once), and
+:meth:`~DockerBackend.reap_job` removes every container left by a tuning job.
+
+The ``docker`` SDK (extra ``docker``) is imported lazily; a client can be injected. A missing
+image or an unreachable daemon raises :class:`~hpo_core.job_errors.ExecutionError` with action
+``abort`` (a configuration problem every training job would hit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.docker_support import (
+    CONTAINER_ROOT,
+    INSTANCE_TYPES,
+    age_seconds,
+    close_log,
+    container_environment,
+    explain,
+    missing_image_message,
+    open_log,
+    prepare_host_directory,
+    split_lines,
+    transport_errors,
+    unreachable_message,
+)
+from hpo_core.adapters.jobdefs import Definitions, lookup, pick
+
+__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "DockerBackend"]
+
+_FAILURE_LIMIT = 1024
+_LABELS = ("hpo.job", "hpo.trial", "hpo.attempt", "hpo.directory")
+
+
+@dataclass
+class _Handle:
+    request: TrainingJobRequest
+    container_id: str
+    labels: dict[str, str]
+    memory_mb: int | None
+    log: IO[bytes] | None
+    started: float
+    readers: list[threading.Thread] = field(default_factory=list)
+    waiter: threading.Thread | None = None
+    exit_code: int | None = None
+    wait_error: str | None = None
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    stop_reason: str | None = None
+    timed_out: bool = False
+    term_at: float | None = None
+    killed: bool = False
+    final: JobState | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class DockerBackend:
+    """Runs training jobs as Docker containers.
+
+    Args:
+        tuning_job: the tuning job's name (label ``hpo.job``).
+        definitions: DefinitionName -> raw TrainingJobDefinition (see
+            :func:`hpo_core.adapters.jobdefs.definitions_of`); gives TrainingImage,
+            ResourceConfig.InstanceType and EnableNetworkIsolation.
+        client: a ``docker.DockerClient`` (default: ``docker.from_env()`` on first use).
+        image: TrainingImage for definitions that give none.
+        cpus, memory_mb: explicit limits, overriding the instance-type table.
+        instance_types: extra or replacement entries for :data:`INSTANCE_TYPES`.
+        grace_s: seconds between SIGTERM and SIGKILL when a job is stopped or times out.
+        pull: pull a missing image instead of failing.
+    """
+
+    name = "docker"
+
+    def __init__(self, tuning_job: str = "hpo", definitions: Definitions | None = None, *,
+                 client: Any = None, image: str | None = None, cpus: float | None = None,
+                 memory_mb: int | None = None,
+                 instance_types: Mapping[str, tuple[float, int]] | None = None,
+                 grace_s: float = 30.0, pull: bool = False) -> None:
+        self.tuning_job = tuning_job
+        self.definitions: Definitions = definitions or {}
+        self._client = client
+        self.image, self.cpus, self.memory_mb = image, cpus, memory_mb
+        self.instance_types = {**INSTANCE_TYPES, **(instance_types or {})}
+        self.grace_s = grace_s
+        self.pull = pull
+
+    # ------------------------------------------------------------------ client
+    @property
+    def client(self) -> Any:
+        """The Docker client (connects on first use).
+
+        Raises:
+            ExecutionError: ``abort``: the SDK is missing or the daemon cannot be reached.
+        """
+        from hpo_core.job_errors import ExecutionError
+
+        if self._client is None:
+            try:
+                import docker
+            except ImportError as e:
+                raise ExecutionError("the Docker backend needs the docker SDK: "
+                                     "pip install 'hpo_core[docker]'", "abort") from e
+            try:
+                client = docker.from_env()
+                client.ping()
+            except docker.errors.DockerException as e:
+                raise ExecutionError(unreachable_message(e), "abort") from e
+            self._client = client
+        return self._client
+
+    # ------------------------------------------------------------------ start
+    def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
+        from hpo_core.job_errors import ExecutionError
+
+        try:
+            def_name, definition = pick(self.definitions, request)
+        except KeyError as e:
+            raise ExecutionError(str(e.args[0]), "abort") from e
+        where = ("TrainingJobDefinition" if def_name == "default"
+                 else f"TrainingJobDefinitions[{def_name}]")
+        image = lookup(definition, "AlgorithmSpecification", "TrainingImage") or self.image
+        if not image:
+            raise ExecutionError(f"{where}.AlgorithmSpecification.TrainingImage: required by the "
+                                 "docker backend (the image whose 'train' runs the job)",
+                                 "abort")
+        client = self.client
+        self._check_image(client, image)
+        instance_type = lookup(definition, "ResourceConfig", "InstanceType") or lookup(
+            definition, "HyperParameterTuningResourceConfig", "InstanceType")
+        cpus, memory_mb = self._limits(instance_type, where)
+        isolated = bool(definition.get("EnableNetworkIsolation", False))
+        labels = {"hpo.job": self.tuning_job, "hpo.trial": request.name,
+                  "hpo.attempt": str(request.attempt),
+                  "hpo.directory": str(Path(request.directory).resolve())}
+        self._remove_matching(client, {k: labels[k] for k in ("hpo.job", "hpo.trial",
+                                                              "hpo.directory")})
+        root = prepare_host_directory(request, instance_type or "local")
+        env = container_environment(request, cpus, instance_type or "local")
+        volumes = {str(root): {"bind": str(CONTAINER_ROOT), "mode": "rw"}}
+        for channel, source in request.channels.items():
+            volumes[str(Path(source).resolve())] = {
+                "bind": str(CONTAINER_ROOT / "input" / "data" / channel), "mode": "ro"}
+        kwargs: dict[str, Any] = {"command": ["train"], "detach": True, "labels": labels,
+                                  "environment": env, "volumes": volumes,
+                                  "working_dir": str(CONTAINER_ROOT)}
+        if isolated:
+            kwargs["network_mode"] = "none"
+        if cpus is not None:
+            kwargs["nano_cpus"] = int(cpus * 1e9)
+        if memory_mb is not None:
+            kwargs["mem_limit"] = f"{memory_mb}m"
+            kwargs["memswap_limit"] = f"{memory_mb}m"  # no swap: over the limit is an OOM kill
+        log = open_log(request, image)
+        import docker
+
+        try:
+            container = client.containers.run(image, **kwargs)
+        except docker.errors.ImageNotFound as e:
+            close_log(log, f"could not start: {e}")
+            raise ExecutionError(missing_image_message(image), "abort") from e
+        except docker.errors.APIError as e:
+            close_log(log, f"could not start: {e}")
+            transient = e.status_code is None or e.status_code >= 500
+            raise ExecutionError(f"docker could not start {image!r} for {request.name}: "
+                                 f"{explain(e)}", "retry" if transient else "abort") from e
+        except transport_errors() as e:
+            close_log(log, f"could not start: {e}")
+            raise ExecutionError(unreachable_message(e), "abort") from e
+        handle = _Handle(request, container.id, labels, memory_mb, log, time.monotonic())
+        self._follow(handle, on_line)
+        return handle
+
+    def _check_image(self, client: Any, image: str) -> None:
+        import docker
+
+        from hpo_core.job_errors import ExecutionError
+
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound as e:
+            if not self.pull:
+                raise ExecutionError(missing_image_message(image), "abort") from e
+            try:
+                client.images.pull(image)
+            except docker.errors.DockerException as pe:
+                raise ExecutionError(f"{missing_image_message(image)}; pulling it failed: "
+                                     f"{explain(pe)}", "abort") from pe
+        except transport_errors() as e:
+            raise ExecutionError(unreachable_message(e), "abort") from e
+
+    def _limits(self, instance_type: str | None, where: str) -> tuple[float | None, int | None]:
+        from hpo_core.job_errors import ExecutionError
+
+        cpus, memory = self.cpus, self.memory_mb
+        if instance_type and (cpus is None or memory is None):
+            if instance_type not in self.instance_types:
+                raise ExecutionError(
+                    f"{where}.ResourceConfig.InstanceType: {instance_type!r} is not in the "
+                    "docker backend's instance-type table; give explicit cpus/memory_mb or add "
+                    f"it (known: {', '.join(sorted(self.instance_types))})", "abort")
+            t_cpus, t_mem = self.instance_types[instance_type]
+            cpus = t_cpus if cpus is None else cpus
+            memory = t_mem if memory is None else memory
+        if cpus is not None:
+            cpus = min(float(cpus), float(os.cpu_count() or 1))
+        return cpus, memory
+
+    # ------------------------------------------------------------------ logs and waiting
+    def _follow(self, h: _Handle, on_line: LineSink) -> None:
+        for stream in ("stdout", "stderr"):
+            t = threading.Thread(target=self._read, args=(h, stream, on_line),
+                                 name=f"{h.request.name}-{stream}", daemon=True)
+            t.start()
+            h.readers.append(t)
+        h.waiter = threading.Thread(target=self._wait, args=(h,), name=f"{h.request.name}-wait",
+                                    daemon=True)
+        h.waiter.start()
+
+    def _read(self, h: _Handle, stream: str, on_line: LineSink) -> None:
+        try:
+            chunks = self.client.api.logs(h.container_id, stdout=stream == "stdout",
+                                          stderr=stream == "stderr", stream=True, follow=True)
+            for raw in split_lines(chunks):
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                with h.lock:
+                    if h.log is not None:
+                        h.log.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                        h.log.flush()
+                    h.tail.append(line)
+                on_line(stream, line)
+        except Exception as e:  # the daemon went away: the waiter reports it
+            with h.lock:
+                h.tail.append(f"[log stream ended: {e}]")
+
+    def _wait(self, h: _Handle) -> None:
+        try:
+            result = self.client.api.wait(h.container_id)
+            h.exit_code = int(result.get("StatusCode", -1))
+        except Exception as e:
+            h.wait_error = explain(e)
+
+    def poll(self, handle: _Handle) -> JobState:
+        h = handle
+        if h.final is not None:
+            return h.final
+        assert h.waiter is not None
+        now = time.monotonic()
+        if h.waiter.is_alive():
+            limit = h.request.max_runtime_s
+            if h.term_at is None and limit is not None and now - h.started > limit:
+                h.timed_out = True
+                self._kill(h, "SIGTERM")
+                h.term_at = now
+            elif h.term_at is not None and not h.killed and now - h.term_at > self.grace_s:
+                self._kill(h, "SIGKILL")
+                h.killed = True
+            return JobState("InProgress")
+        for t in h.readers:
+            t.join(timeout=10.0)
+        oom = self._oom_killed(h)
+        with h.lock:
+            if h.log is not None:
+                close_log(h.log, f"exit status {h.exit_code}"
+                          + (" (OOM killed)" if oom else ""))
+                h.log = None
+        h.final = self._final(h, oom)
+        self._remove(h.container_id)
+        return h.final
+
+    def _oom_killed(self, h: _Handle) -> bool:
+        try:
+            state = self.client.api.inspect_container(h.container_id)["State"]
+        except Exception:
+            return False
+        return bool(state.get("OOMKilled"))
+
+    def _final(self, h: _Handle, oom: bool) -> JobState:
+        rc = h.exit_code
+        if h.timed_out:
+            return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
+                            f"MaxRuntimeInSeconds={h.request.max_runtime_s:g} and was stopped",
+                            exit_code=rc)
+        if h.stop_reason is not None:
+            return JobState("Stopped", h.stop_reason, exit_code=rc)
+        if rc is None:
+            return JobState("Failed", f"InternalServerError: lost the container "
+                            f"{h.container_id[:12]}: {h.wait_error}", retryable=True)
+        if rc == 0:
+            return JobState("Completed", exit_code=0)
+        text = ""
+        with contextlib.suppress(OSError):
+            text = (h.request.directory / "output" / "failure").read_text(
+                encoding="utf-8", errors="replace").strip()
+        if text:
+            return JobState("Failed", text[:_FAILURE_LIMIT],
+                            retryable=text.startswith("RetryableError"), exit_code=rc)
+        tail = "\n".join(list(h.tail)[-5:])
+        more = f"; last log lines:\n{tail}" if tail else ""
+        if oom:
+            limit = f" of {h.memory_mb} MiB" if h.memory_mb else ""
+            return JobState("Failed", f"OutOfMemory: the container was killed (exit {rc}) for "
+                            f"using more than its memory limit{limit}{more}"[:_FAILURE_LIMIT],
+                            exit_code=rc)
+        how = f"exit status {rc}" + (" (killed by SIGKILL)" if rc == 137 else "")
+        # a kill nobody here sent (the host, `docker kill`) may well pass on a second try
+        return JobState("Failed", f"AlgorithmError: {how}{more}"[:_FAILURE_LIMIT],
+                        retryable=rc in (137, 143), exit_code=rc)
+
+    def stop(self, handle: _Handle, reason: str) -> None:
+        h = handle
+        if h.final is not None or h.term_at is not None:
+            return
+        h.stop_reason = reason
+        self._kill(h, "SIGTERM")
+        h.term_at = time.monotonic()
+
+    def _kill(self, h: _Handle, sig: str) -> None:
+        with contextlib.suppress(Exception):  # already gone: the waiter sees it end
+            self.client.api.kill(h.container_id, signal=sig)
+
+    def _remove(self, container_id: str) -> None:
+        with contextlib.suppress(Exception):
+            self.client.api.remove_container(container_id, force=True)
+
+    # ------------------------------------------------------------------ crash safety
+    def process_info(self, handle: _Handle) -> dict[str, Any]:
+        return {"backend": "docker", "container": handle.container_id, **handle.labels}
+
+    def reap(self, info: dict[str, Any]) -> None:
+        """Kill and remove the container in ``info`` and any other of the same training job."""
+        cid = info.get("container")
+        if isinstance(cid, str):
+            self._remove(cid)
+        match = {k: str(info[k]) for k in ("hpo.job", "hpo.trial", "hpo.directory") if k in info}
+        if len(match) == 3:
+            self._remove_matching(self.client, match)
+
+    def adopt(self, info: dict[str, Any], request: TrainingJobRequest,
+              on_line: LineSink) -> _Handle | None:
+        """Take back the still-running container of ``info`` (after a tuner crash).
+
+        Its whole log is replayed through ``on_line`` (so a fresh scraper sees every line once)
+        and the runtime limit counts from the container's start. A container that has ended
+        is removed and None returned: run the job again.
+        """
+        cid = info.get("container")
+        if not isinstance(cid, str):
+            return None
+        try:
+            attrs = self.client.api.inspect_container(cid)
+        except Exception:
+            return None
+        if not attrs["State"].get("Running"):
+            self.reap(info)
+            return None
+        started = age_seconds(attrs["State"].get("StartedAt", ""))
+        labels = {k: v for k, v in (attrs["Config"].get("Labels") or {}).items() if k in _LABELS}
+        memory = attrs["HostConfig"].get("Memory") or 0
+        log = open_log(request, attrs["Config"].get("Image", "?"), adopted=True)
+        h = _Handle(request, cid, labels, memory // 2**20 or None, log,
+                    time.monotonic() - started)
+        self._follow(h, on_line)
+        return h
+
+    def containers(self, tuning_job: str | None = None, everything: bool = True) -> list[Any]:
+        """Containers carrying label ``hpo.job`` (of ``tuning_job`` when given)."""
+        label = "hpo.job" if tuning_job is None else f"hpo.job={tuning_job}"
+        return list(self.client.containers.list(all=everything, filters={"label": label}))
+
+    def reap_job(self, tuning_job: str | None = None, keep: tuple[str, ...] = ()) -> int:
+        """Kill and remove every container of ``tuning_job`` (default: this backend's) except the
+        ids in ``keep``; returns how many were removed."""
+        n = 0
+        for c in self.containers(tuning_job or self.tuning_job):
+            if c.id not in keep:
+                self._remove(c.id)
+                n += 1
+        return n
+
+    def _remove_matching(self, client: Any, labels: Mapping[str, str]) -> None:
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+        with contextlib.suppress(Exception):
+            for c in client.containers.list(all=True, filters=filters):
+                self._remove(c.id)

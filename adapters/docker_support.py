@@ -1,0 +1,135 @@
+"""Helpers of the Docker backend: the container's view of the contract, log plumbing, messages.
+
+The host side of ``/opt/ml`` is written like the local backend's job directory
+(:func:`hpo_core.adapters.local.prepare_directory`) except that channels are empty mount points
+(the data is mounted read-only over them), and the ``SM_*`` variables name container paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from hpo_core.adapters.base import TrainingJobRequest
+from hpo_core.adapters.local import contract_environment, prepare_directory
+
+__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "close_log",
+           "container_environment", "explain", "missing_image_message", "open_log",
+           "prepare_host_directory", "split_lines", "transport_errors", "unreachable_message"]
+
+CONTAINER_ROOT = Path("/opt/ml")
+#: Instance type -> (vCPUs, memory in MiB), for local CPU / memory limits.
+INSTANCE_TYPES: dict[str, tuple[float, int]] = {
+    "ml.t3.medium": (2, 4096), "ml.t3.large": (2, 8192), "ml.t3.xlarge": (4, 16384),
+    "ml.m5.large": (2, 8192), "ml.m5.xlarge": (4, 16384), "ml.m5.2xlarge": (8, 32768),
+    "ml.m5.4xlarge": (16, 65536), "ml.m6i.large": (2, 8192), "ml.m6i.xlarge": (4, 16384),
+    "ml.c5.large": (2, 4096), "ml.c5.xlarge": (4, 8192), "ml.c5.2xlarge": (8, 16384),
+    "ml.c5.4xlarge": (16, 32768), "ml.m4.xlarge": (4, 16384), "ml.r5.large": (2, 16384),
+    "ml.g4dn.xlarge": (4, 16384), "ml.g5.xlarge": (4, 16384), "ml.p3.2xlarge": (8, 62464),
+}
+
+
+def prepare_host_directory(request: TrainingJobRequest, instance_type: str) -> Path:
+    """The host side of ``/opt/ml``: the local layout, channels as empty mount points."""
+    root = prepare_directory(dataclasses.replace(request, channels={}))
+    for channel in request.channels:
+        (root / "input" / "data" / channel).mkdir(parents=True, exist_ok=True)
+    config = root / "input" / "config" / "resourceconfig.json"
+    rc = json.loads(config.read_text(encoding="utf-8"))
+    rc["current_instance_type"] = instance_type
+    for group in rc.get("instance_groups", []):
+        group["instance_type"] = instance_type
+    config.write_text(json.dumps(rc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return root.resolve()
+
+
+def container_environment(request: TrainingJobRequest, cpus: float | None,
+                          instance_type: str) -> dict[str, str]:
+    """The definition's Environment plus the ``SM_*`` variables, with container paths."""
+    inside = dataclasses.replace(request, directory=CONTAINER_ROOT, command=("train",))
+    env = {**request.environment, **contract_environment(inside)}
+    n = str(max(1, int(cpus))) if cpus is not None else str(os.cpu_count() or 1)
+    training_env = json.loads(env["SM_TRAINING_ENV"])
+    training_env["num_cpus"] = int(n)
+    training_env["resource_config"]["current_instance_type"] = instance_type
+    env.update({"SM_NUM_CPUS": n, "SM_CURRENT_INSTANCE_TYPE": instance_type,
+                "SM_TRAINING_ENV": json.dumps(training_env), "PYTHONUNBUFFERED": "1"})
+    rc = json.loads(env["SM_RESOURCE_CONFIG"])
+    rc["current_instance_type"] = instance_type
+    env["SM_RESOURCE_CONFIG"] = json.dumps(rc)
+    return env
+
+
+def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Whole lines (with their newline) of a stream of byte chunks; a last partial line too."""
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        while (i := buf.find(b"\n")) >= 0:
+            yield buf[: i + 1]
+            buf = buf[i + 1:]
+    if buf:
+        yield buf
+
+
+def open_log(request: TrainingJobRequest, image: str, adopted: bool = False) -> IO[bytes] | None:
+    if request.log_path is None:
+        return None
+    request.log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(request.log_path, "ab")  # noqa: SIM115 - closed when the job ends
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    what = "adopted" if adopted else "started"
+    log.write(f"=== {request.name} attempt {request.attempt} {what} {stamp}: docker "
+              f"{image} train\n".encode())
+    log.flush()
+    return log
+
+
+def close_log(log: IO[bytes] | None, message: str) -> None:
+    if log is not None:
+        log.write(f"=== {message}\n".encode())
+        log.close()
+
+
+def age_seconds(started_at: str) -> float:
+    """Seconds since a Docker ``StartedAt`` timestamp (0 when it cannot be read)."""
+    from datetime import UTC, datetime
+
+    try:
+        text = started_at.rstrip("Z")
+        if "." in text:
+            head, frac = text.split(".", 1)
+            text = f"{head}.{frac[:6]}"
+        t = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        return 0.0
+    return max(0.0, (datetime.now(UTC) - t).total_seconds())
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Errors meaning "no daemon answered" (the SDK lets requests' errors through)."""
+    import docker
+    import requests
+
+    return (docker.errors.DockerException, requests.exceptions.RequestException)
+
+
+def explain(e: BaseException) -> str:
+    explanation = getattr(e, "explanation", None)
+    return str(explanation or e).strip()
+
+
+def missing_image_message(image: str) -> str:
+    return (f"TrainingImage {image!r} is not present in the local Docker engine; build it "
+            f"(docker build -t {image} ...) or pull it, or pass pull=True")
+
+
+def unreachable_message(e: BaseException) -> str:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    return (f"cannot reach the Docker daemon at {host}: {explain(e)}; is dockerd running and "
+            "may this user use it?")

@@ -1,0 +1,70 @@
+"""Fixtures of the adapter tests: a Docker daemon (required under CI), test images, clean-up.
+
+Docker tests (marker ``docker``) fail when no daemon answers and ``CI`` is set, and are skipped
+otherwise. Every container a test starts carries ``hpo.job=pytest-...``; a finalizer removes
+them all, so nothing is left running or lying around after a test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.adapters import images
+
+JOB_PREFIX = "pytest-"
+
+
+def _no_daemon(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI: the Docker tests must run, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[Any]:
+    """A connected ``docker.DockerClient``; fails under CI when there is none."""
+    try:
+        import docker
+    except ImportError:
+        _no_daemon("the docker SDK is not installed (pip install 'hpo_core[docker]')")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as e:
+        _no_daemon(f"no Docker daemon answers: {e}")
+    yield client
+    _remove_test_containers(client)
+    client.close()
+
+
+def _remove_test_containers(client: Any) -> None:
+    for c in client.containers.list(all=True, filters={"label": "hpo.job"}):
+        if c.labels.get("hpo.job", "").startswith(JOB_PREFIX):
+            c.remove(force=True)
+
+
+@pytest.fixture(scope="session")
+def busybox(docker_client: Any) -> str:
+    """Tag of the busybox training image (built FROM scratch)."""
+    return images.busybox_image()
+
+
+@pytest.fixture(scope="session")
+def example_image(docker_client: Any) -> str:
+    """Tag of examples/docker built on the debootstrap python image (built once, cached)."""
+    images.python_base_image()
+    return images.example_image()
+
+
+@pytest.fixture
+def job_name(docker_client: Any) -> Iterator[str]:
+    """A unique tuning-job name; its containers are removed when the test ends."""
+    name = f"{JOB_PREFIX}{uuid.uuid4().hex[:10]}"
+    yield name
+    for c in docker_client.containers.list(all=True, filters={"label": f"hpo.job={name}"}):
+        c.remove(force=True)
