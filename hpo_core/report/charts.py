@@ -1,0 +1,230 @@
+"""The report's charts (Vega-Lite, built with Altair), linked by one time brush.
+
+All charts sit in ONE Vega-Lite specification so that a selection made in one drives the others:
+dragging over a time range in "Objective over time" colours the same trials in every chart
+(the rest turn grey), as amtviz does. Every dataset that takes part carries the trial's ``end``
+time, the brushed field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_core.analytics import best_so_far, require
+from hpo_core.parameters import Categorical, Continuous, Integer
+from hpo_core.report.data import (
+    free_params,
+    importance,
+    parallel_rows,
+    rung_rows,
+    trial_rows,
+)
+from hpo_core.report.runs import RunTable
+
+__all__ = ["STATUS_COLORS", "dashboard"]
+
+#: Status -> colour (Tableau 10), shared by every chart.
+STATUS_COLORS = {"completed": "#4c78a8", "stopped": "#f58518", "failed": "#e45756",
+                 "running": "#72b7b2", "pending": "#9d9d9d", "paused": "#b279a2"}
+_GREY = "#d9d9d9"
+_SMALL = {"width": 230, "height": 170}
+_PER_ROW = 3
+
+
+def _status_color(alt: Any, brush: Any, statuses: list[str]) -> Any:
+    scale = alt.Scale(domain=statuses, range=[STATUS_COLORS.get(s, _GREY) for s in statuses])
+    return alt.condition(brush, alt.Color("status:N", scale=scale, title="status"),
+                         alt.value(_GREY))
+
+
+def _time_unit(rows: list[dict[str, Any]]) -> tuple[str, float]:
+    """The unit of the time axis, chosen by the run's span: ``(name, seconds per unit)``."""
+    ends = [r["t"] for r in rows if r["t"] is not None]
+    span = max(ends) if ends else 0.0
+    return ("seconds", 1.0) if span < 120 else ("minutes", 60.0) if span < 7200 else \
+        ("hours", 3600.0)
+
+
+def _time_chart(alt: Any, base: Any, brush: Any, color: Any, metric: str, unit: str) -> Any:
+    x = alt.X("end:Q", title=f"trial end ({unit} since the first trial started)")
+    points = base.mark_circle(size=45, opacity=0.85).encode(
+        x=x, y=alt.Y("objective:Q", title=metric, scale=alt.Scale(zero=False)),
+        color=color,
+        tooltip=["label:N", "status:N", alt.Tooltip("objective:Q", format=".6g"),
+                 alt.Tooltip("end:Q", format=".4g", title=unit)],
+    ).transform_filter("datum.objective != null && datum.end != null").add_params(brush)
+    line = base.mark_line(interpolate="step-after", color="black", strokeWidth=1.5).encode(
+        x=x, y="best_so_far:Q").transform_filter(
+        "datum.best_so_far != null && datum.end != null")
+    return alt.layer(points, line).properties(
+        title="Objective over time (line: best so far)", width=430, height=220)
+
+
+def _distribution(alt: Any, base: Any, brush: Any, metric: str) -> Any:
+    x = alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=metric)
+    y = alt.Y("count():Q", title="trials")
+    has = "datum.objective != null"
+    everything = base.mark_bar(color=_GREY).encode(x=x, y=y).transform_filter(has)
+    chosen = base.mark_bar(color=STATUS_COLORS["completed"]).encode(x=x, y=y).transform_filter(
+        has).transform_filter(brush)
+    return alt.layer(everything, chosen).properties(
+        title="Objective distribution (coloured: brushed trials)", width=330, height=220)
+
+
+def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: str) -> Any:
+    spec = run.params[name]
+    y = alt.Y("objective:Q", title=run.metric, scale=alt.Scale(zero=False))
+    extra: dict[str, Any] = {}
+    if isinstance(spec, Categorical):
+        x = alt.X(f"{field}:N", title=name, sort=[str(v) for v in spec.values])
+        extra["xOffset"] = alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-0.1, 1.1]))
+    else:
+        log = isinstance(spec, Continuous | Integer) and spec.effective_scaling == "log"
+        scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+        x = alt.X(f"{field}:Q", title=name + (" (log scale)" if log else ""), scale=scale)
+    has = f"datum.objective != null && datum['{field}'] != null"
+    dots = base.mark_circle(size=35, opacity=0.8).encode(
+        x=x, y=y, color=color,
+        tooltip=["label:N", alt.Tooltip(f"{field}:N", title=name),
+                 alt.Tooltip("objective:Q", format=".6g")], **extra).transform_filter(has)
+    best = base.mark_point(shape="diamond", size=170, filled=False, strokeWidth=2.5,
+                           color="black").encode(x=x, y=y, **extra).transform_filter(
+        has + " && datum.is_best")
+    return alt.layer(dots, best).properties(title=f"{run.metric} vs {name}", **_SMALL)
+
+
+def _parallel(alt: Any, pd: Any, brush: Any, run: RunTable, rows: list[dict[str, Any]],
+              axes: list[str]) -> Any:
+    base = alt.Chart(pd.DataFrame(rows))
+    x = alt.X("axis:N", sort=axes, title=None, axis=alt.Axis(labelAngle=0, domain=False,
+                                                              ticks=False, grid=True))
+    y = alt.Y("u:Q", scale=alt.Scale(domain=[0, 1]),
+              title="position in range (unit cube; objective: min to max)")
+    color = alt.condition(brush, alt.Color(
+        "objective:Q", title=run.metric,
+        scale=alt.Scale(scheme="viridis", reverse=run.objective == "minimize")),
+        alt.value(_GREY))
+    lines = base.mark_line(strokeWidth=1, opacity=0.55).encode(
+        x=x, y=y, detail="trial:N", color=color,
+        tooltip=["trial:Q", "axis:N", "shown:N", alt.Tooltip("objective:Q", format=".6g")])
+    best = base.mark_line(strokeWidth=3, color="black").encode(
+        x=x, y=y, detail="trial:N").transform_filter("datum.is_best")
+    return alt.layer(lines, best).properties(
+        title="Parallel coordinates (black: best trial)",
+        width=max(430, 110 * len(axes)), height=240)
+
+
+def _importance(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
+    return alt.Chart(pd.DataFrame(rows)).mark_bar(color=STATUS_COLORS["completed"]).encode(
+        x=alt.X("importance:Q", scale=alt.Scale(domain=[0, 1]),
+                title="rank variance explained (adjusted)"),
+        y=alt.Y("parameter:N", sort="-x", title=None),
+        tooltip=["parameter:N", alt.Tooltip("importance:Q", format=".3f"), "groups:Q",
+                 "trials:Q"],
+    ).properties(title="Parameter importance", width=300, height=max(60, 24 * len(rows)))
+
+
+def _curves(alt: Any, pd: Any, color: Any, run: RunTable, rows: list[dict[str, Any]]) -> Any:
+    base = alt.Chart(pd.DataFrame(rows))
+    return base.mark_line(strokeWidth=1, opacity=0.6).encode(
+        x=alt.X("step:Q", title="step (resource)"),
+        y=alt.Y("value:Q", title=run.metric, scale=alt.Scale(zero=False)),
+        detail="trial:N", color=color,
+        tooltip=["trial:Q", "step:Q", alt.Tooltip("value:Q", format=".6g")],
+    ).properties(title="Learning curves (intermediate objective)", width=430, height=220)
+
+
+def _resources(alt: Any, base: Any, color: Any) -> Any:
+    return base.mark_bar().encode(
+        x=alt.X("trial:O", title="trial", axis=alt.Axis(labelOverlap=True, labelAngle=0)),
+        y=alt.Y("resource_used:Q", title="resource used (last step)"),
+        color=color,
+        tooltip=["label:N", "status:N", "resource_used:Q", "resource:Q"],
+    ).transform_filter("datum.resource_used != null").properties(
+        title="Resource per trial", width=430, height=200)
+
+
+def _rungs(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
+    base = alt.Chart(pd.DataFrame(rows))
+    x = alt.X("rung:O", title="rung (resource)", axis=alt.Axis(labelAngle=0))
+    bars = base.mark_bar(color=STATUS_COLORS["stopped"]).encode(
+        x=x, y=alt.Y("trials:Q", title="trials reaching it"), tooltip=["rung:O", "trials:Q"])
+    text = base.mark_text(dy=-6).encode(x=x, y="trials:Q", text="trials:Q")
+    return alt.layer(bars, text).properties(title="Rung survival", width=300, height=200)
+
+
+def _rows_of(alt: Any, charts: list[Any]) -> list[Any]:
+    return [alt.hconcat(*charts[i:i + _PER_ROW]) for i in range(0, len(charts), _PER_ROW)]
+
+
+def dashboard(run: RunTable) -> tuple[Any, list[str]]:
+    """The whole report as one Altair chart, and the titles of its charts in order.
+
+    Args:
+        run: the run to draw.
+
+    Returns:
+        ``(chart, titles)``: an Altair top-level chart (``vconcat``) and the title of every
+        chart in it (the browser test checks that each one drew marks).
+    """
+    alt, pd = require("altair"), require("pandas")
+    names = free_params(run)
+    fields = {n: f"p{i}" for i, n in enumerate(names)}
+    values = [t["value"] if t["status"] == "completed" else None for t in run.trials]
+    best = best_so_far(values, [t["status"] == "completed" for t in run.trials],
+                       [t["end"] for t in run.trials], [t["id"] for t in run.trials],
+                       run.objective == "maximize")
+    rows = trial_rows(run, best, fields)
+    starts = [t["start"] for t in run.trials if t["start"] is not None]
+    t0 = min(starts) if starts else 0.0
+    for r, t in zip(rows, run.trials, strict=True):
+        r["t"] = None if t["end"] is None else t["end"] - t0
+        r["jitter"] = (r["trial"] * 0.6180339887) % 1.0  # deterministic strip jitter
+    unit, per = _time_unit(rows)
+    for r in rows:  # the brushed field: end time in the axis unit
+        r["end"] = None if r.pop("t") is None else round((r["end"] / 1000.0 - t0) / per, 6)
+    statuses = [s for s in STATUS_COLORS if any(r["status"] == s for r in rows)]
+    base = alt.Chart(pd.DataFrame(rows))
+    brush = alt.selection_interval(name="time_brush", encodings=["x"])
+    color = _status_color(alt, brush, statuses)
+    charts: list[tuple[str, Any]] = [
+        ("time", _time_chart(alt, base, brush, color, run.metric, unit)),
+        ("distribution", _distribution(alt, base, brush, run.metric))]
+    scatters = [_scatter(alt, base, color, run, n, fields[n]) for n in names]
+    par = parallel_rows(run, rows, fields)
+    imp = importance(run)
+    end_of = {r["trial"]: r["end"] for r in rows}
+    status_of = {t["id"]: t["status"] for t in run.trials}
+    curve_rows = [{"trial": t["id"], "step": s, "value": v, "status": status_of[t["id"]],
+                   "end": end_of[t["id"]]} for t in run.trials for s, v in t["reports"]]
+    has_resource = any(t["reports"] or t["resource"] is not None for t in run.trials)
+    rungs = rung_rows(run) if has_resource else []
+    blocks: list[Any] = [alt.hconcat(charts[0][1], charts[1][1])]
+    titles = ["Objective over time (line: best so far)",
+              "Objective distribution (coloured: brushed trials)"]
+    blocks += _rows_of(alt, scatters)
+    titles += [f"{run.metric} vs {n}" for n in names]
+    lower: list[Any] = []
+    if par and names:
+        blocks.append(_parallel(alt, pd, brush, run, par, [*names, run.metric]))
+        titles.append("Parallel coordinates (black: best trial)")
+    if imp:
+        lower.append(_importance(alt, pd, imp))
+        titles.append("Parameter importance")
+    if curve_rows:
+        lower.append(_curves(alt, pd, color, run, curve_rows))
+        titles.append("Learning curves (intermediate objective)")
+    if lower:
+        blocks.append(alt.hconcat(*lower))
+    multi: list[Any] = []
+    if has_resource and any(r["resource_used"] is not None for r in rows):
+        multi.append(_resources(alt, base, color))
+        titles.append("Resource per trial")
+    if rungs:
+        multi.append(_rungs(alt, pd, rungs))
+        titles.append("Rung survival")
+    if multi:
+        blocks.append(alt.hconcat(*multi))
+    chart = alt.vconcat(*blocks).configure_view(stroke="#eee").configure_axis(
+        labelFontSize=11, titleFontSize=12).configure_title(fontSize=13, anchor="start")
+    return chart, titles

@@ -1,0 +1,216 @@
+"""Drive headless Chromium over the DevTools protocol: load a page, collect what it did.
+
+Used by the browser test and by the render benchmark (``python -m tests.report.render_bench``).
+Only the loopback DevTools port is contacted; the browser runs with networking features off and
+a fresh profile, and every request the page makes is recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PageRun", "find_chromium", "render_page"]
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--disable-default-apps", "--mute-audio",
+         "--hide-scrollbars", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+
+#: Counts marks per chart: every Vega-Lite view with a title (the top-level one aside).
+_COUNT_JS = """
+(function () {
+  var out = {};
+  var titles = document.querySelectorAll('#hpo-charts svg g.role-title text');
+  titles.forEach(function (t) {
+    var name = t.textContent;
+    var group = t.closest('g.role-scope');
+    if (!group || out[name] !== undefined) return;
+    var marks = group.querySelectorAll(
+      'g.role-mark path, g.role-mark line, g.role-mark rect, g.role-mark text');
+    out[name] = marks.length;
+  });
+  return JSON.stringify({
+    report: window.__hpoReport || null, marks: out,
+    svgs: document.querySelectorAll('svg').length,
+    canvases: document.querySelectorAll('canvas').length,
+    height: Math.ceil(document.documentElement.scrollHeight),
+    width: Math.ceil(document.documentElement.scrollWidth)});
+})()
+"""
+
+
+@dataclass
+class PageRun:
+    """What a page did in the browser.
+
+    Attributes:
+        state: ``window.__hpoReport`` (ready, error, renderMs, charts).
+        marks: chart title -> number of drawn mark elements.
+        svgs, canvases: element counts.
+        console_errors: console messages of level error, exceptions, log errors.
+        requests: URL of every request the page made (the page itself included).
+        load_ms: wall time from navigation to ``ready``, measured from Python.
+        screenshot: path of the PNG, when one was asked for.
+    """
+
+    state: dict[str, Any]
+    marks: dict[str, int]
+    svgs: int
+    canvases: int
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    load_ms: float = 0.0
+    screenshot: Path | None = None
+
+
+def find_chromium() -> str | None:
+    """Debian's ``chromium`` (or another Chromium/Chrome on PATH), None when absent."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+class _Cdp:
+    def __init__(self, ws_url: str) -> None:
+        import websocket  # websocket-client
+
+        self._ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
+        self._id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        self._ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self._ws.recv())
+            if msg.get("id") == self._id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return dict(msg.get("result", {}))
+            if "method" in msg:
+                self.events.append(msg)
+
+    def close(self) -> None:
+        self._ws.close()
+
+
+def _devtools_port(profile: Path, proc: subprocess.Popen[bytes], timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    marker = profile / "DevToolsActivePort"
+    while time.monotonic() < deadline:
+        if marker.is_file():
+            text = marker.read_text().split()
+            if text:
+                return int(text[0])
+        if proc.poll() is not None:
+            raise RuntimeError(f"chromium exited with code {proc.returncode} before it listened")
+        time.sleep(0.05)
+    raise RuntimeError("chromium did not open its DevTools port in time")
+
+
+def _errors(events: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for e in events:
+        p = e.get("params", {})
+        if e["method"] == "Runtime.exceptionThrown":
+            d = p.get("exceptionDetails", {})
+            out.append(str(d.get("exception", {}).get("description") or d.get("text")))
+        elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+            out.append(" ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+        elif e["method"] == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
+            out.append(str(p["entry"].get("text")))
+    return out
+
+
+def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120.0,
+                width: int = 1400, chromium: str | None = None) -> PageRun:
+    """Open ``page`` (a local file) in headless Chromium and wait for the report to draw.
+
+    Args:
+        page: the HTML file.
+        screenshot: where to write a full-page PNG (None: none).
+        timeout: seconds to wait for ``__hpoReport.ready`` or an error.
+        width: viewport width in CSS pixels.
+        chromium: the browser executable (default :func:`find_chromium`).
+    """
+    exe = chromium or find_chromium()
+    if exe is None:
+        raise RuntimeError("chromium is not installed")
+    with tempfile.TemporaryDirectory(prefix="hpo-chromium-") as tmp:
+        profile = Path(tmp)
+        proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            port = _devtools_port(profile, proc, 60.0)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                targets = json.load(r)
+            ws = next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
+            cdp = _Cdp(ws)
+            try:
+                return _run(cdp, page, screenshot, timeout, width)
+            finally:
+                cdp.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
+         width: int) -> PageRun:
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        cdp.call(f"{domain}.enable")
+    cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+             deviceScaleFactor=1, mobile=False)
+    t0 = time.perf_counter()
+    cdp.call("Page.navigate", url=page.resolve().as_uri())
+    deadline = time.monotonic() + timeout
+    state: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        res = cdp.call("Runtime.evaluate", expression="JSON.stringify(window.__hpoReport||null)",
+                       returnByValue=True)
+        state = json.loads(res.get("result", {}).get("value") or "null") or {}
+        if state.get("ready") or state.get("error"):
+            break
+        time.sleep(0.05)
+    load_ms = (time.perf_counter() - t0) * 1000.0
+    info = json.loads(cdp.call("Runtime.evaluate", expression=_COUNT_JS,
+                               returnByValue=True)["result"]["value"])
+    shot = None
+    if screenshot is not None:
+        cdp.call("Emulation.setDeviceMetricsOverride", width=max(width, info["width"]),
+                 height=min(info["height"], 16000), deviceScaleFactor=1, mobile=False)
+        data = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        screenshot.write_bytes(base64.b64decode(data["data"]))
+        shot = screenshot
+    time.sleep(0.1)
+    cdp.call("Runtime.evaluate", expression="1")  # flush pending events
+    requests = [e["params"]["request"]["url"] for e in cdp.events
+                if e["method"] == "Network.requestWillBeSent"]
+    return PageRun(state=info["report"] or state, marks=info["marks"], svgs=info["svgs"],
+                   canvases=info["canvases"], console_errors=_errors(cdp.events),
+                   requests=requests, load_ms=load_ms, screenshot=shot)
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    import sys
+
+    run = render_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    print(json.dumps({**run.__dict__, "screenshot": str(run.screenshot)}, indent=1,
+                     default=str))
+    os._exit(0)
