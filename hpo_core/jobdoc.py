@@ -209,6 +209,10 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
         raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
                              "'Auto' is not available yet (it needs the multi-fidelity "
                              "optimizer); use 'Off'")
+    if strategy == "Hyperband":
+        raise JobConfigError("HyperParameterTuningJobConfig.Strategy",
+                             "'Hyperband' is not available in tuning jobs yet (it needs the "
+                             "multi-fidelity optimizer); use 'Random', 'Grid' or 'Bayesian'")
     max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs)
     warm = read_warm_start(top)
     if backend not in RUNNABLE_BACKENDS:

@@ -118,6 +118,7 @@ class Engine:
         self._exhausted = False
         session_start, elapsed0 = time.monotonic(), float(store.get("elapsed", 0.0))
         last_check = 0.0
+        self._check_completion()  # a resumed job may have met a criterion before the crash
         try:
             while True:
                 self._drain()
@@ -149,11 +150,11 @@ class Engine:
 
     # ------------------------------------------------------------------ starting
     def _nothing_left(self) -> bool:
-        pending = self._store.trials("Pending")
+        pending = self._store.counts().get("Pending", 0)
         return not pending and (self._exhausted or self._created() >= self.spec.max_jobs)
 
     def _created(self) -> int:
-        return len(self._store.trials())
+        return sum(self._store.counts().values())
 
     def _end_reason(self) -> str:
         if self._exhausted and self._created() < self.spec.max_jobs:
@@ -164,6 +165,10 @@ class Engine:
         free = self.spec.max_parallel - len(self._running)
         if free <= 0:
             return
+        counts = self._store.counts()
+        if counts.get("Pending", 0) == 0 and (
+                self._exhausted or sum(counts.values()) >= self.spec.max_jobs):
+            return  # the common case once the budget is used: no scan
         waiting = [r for r in self._store.trials("Pending") if r["id"] not in self._running]
         for row in waiting[:free]:
             self._start(row)
@@ -184,8 +189,10 @@ class Engine:
     def _ask(self, n: int) -> list[Trial]:
         try:
             return self._opt.ask_batch(n)
-        except OptimizerError:
-            pass
+        except OptimizerError as e:
+            if self._opt.capacity is None:  # not an exhausted space: the optimizer failed
+                self._begin_end("Failed", f"the optimizer failed: {e}")
+                return []
         out: list[Trial] = []  # a finite space ran out part-way: take what is left
         for _ in range(n):
             try:
