@@ -96,7 +96,7 @@ def describe(store: Store) -> dict[str, Any]:
             counts["NonRetryableError"] += 1
         else:
             counts[t["status"]] += 1
-    counts["RetryableError"] = sum(max(0, (t["attempts"] or 0) - 1) for t in trials)
+    counts["RetryableError"] = sum(e["event"] == "retry" for e in store.events())
     done = _completed_in_order(store)
     out: dict[str, Any] = {
         "HyperParameterTuningJobName": doc.get("HyperParameterTuningJobName"),

@@ -89,9 +89,14 @@ def test_completion_criteria_end_the_job(tmp_path: Path, criteria: dict[str, Any
 
 def test_completion_stops_running_jobs(tmp_path: Path) -> None:
     write_script(tmp_path, """
-    import json, os, time
+    import json, os, signal, sys, time
     hp = json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], "hyperparameters.json")))
+    def bye(*_):
+        print("loss=-100", flush=True)    # during the grace period: logged, not reported
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, bye)
     if hp["x"] != "0":
+        print("loss=" + hp["x"], flush=True)
         time.sleep(30)
     print("loss=" + hp["x"])
     """)
@@ -102,8 +107,16 @@ def test_completion_stops_running_jobs(tmp_path: Path) -> None:
     result = job.run()
     assert time.monotonic() - t0 < 25
     assert "TargetObjectiveMetricValue" in result["CompletionReason"]
-    status = {t["TunedHyperParameters"]["x"]: t["TrainingJobStatus"] for t in job.trials()}
-    assert status == {"1": "Stopped", "0": "Completed"}  # "2" never started
+    trials = {t["TunedHyperParameters"]["x"]: t for t in job.trials()}
+    assert {x: t["TrainingJobStatus"] for x, t in trials.items()} == {
+        "1": "Stopped", "0": "Completed"}  # "2" was never created
+    assert "loss=-100" in Path(trials["1"]["LogPath"]).read_text()
+    store = Store(job.directory)
+    stopped = store.trial_by_name(trials["1"]["TrainingJobName"])
+    assert store.metrics(stopped["id"]) == {"loss": [(1, 1.0)]}
+    store.close()
+    assert result["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"][
+        "Value"] == 0.0
 
 
 def test_regex_failures_and_failure_reasons(tmp_path: Path) -> None:
