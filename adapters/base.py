@@ -27,11 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["FINAL_STATES", "Backend", "JobState", "LineSink", "TrainingJobRequest"]
+__all__ = ["FAILURE_LIMIT", "FINAL_STATES", "Backend", "JobState", "LineSink",
+           "TrainingJobRequest", "read_failure", "timeout_state"]
 
 #: ``on_line(stream, line)``: ``stream`` is ``"stdout"`` or ``"stderr"``; ``line`` has no newline.
 LineSink = Callable[[str, str], None]
 FINAL_STATES = ("Completed", "Failed", "Stopped")
+#: Failure reasons are cut to this many characters (as SageMaker's FailureReason).
+FAILURE_LIMIT = 1024
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,20 @@ class Backend(Protocol):
     def reap(self, info: dict[str, Any]) -> None:
         """Make sure a job recorded by a dead tuner no longer runs (no-op if it has ended)."""
         ...
+
+
+def read_failure(directory: Path) -> str:
+    """The text a failing job wrote to ``<directory>/output/failure``, stripped and cut to
+    :data:`FAILURE_LIMIT` (``""`` when there is none)."""
+    try:
+        text = (directory / "output" / "failure").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return text.strip()[:FAILURE_LIMIT]
+
+
+def timeout_state(max_runtime_s: float | None, exit_code: int | None = None) -> JobState:
+    """The state of a job stopped for running past its ``MaxRuntimeInSeconds``."""
+    limit = "?" if max_runtime_s is None else f"{max_runtime_s:g}"
+    return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
+                    f"MaxRuntimeInSeconds={limit} and was stopped", exit_code=exit_code)

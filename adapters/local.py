@@ -40,13 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.base import (
+    FAILURE_LIMIT,
+    JobState,
+    LineSink,
+    TrainingJobRequest,
+    read_failure,
+    timeout_state,
+)
 
 __all__ = ["LocalBackend", "contract_environment", "prepare_directory"]
 
 HOST = "algo-1"
 _RETRY_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
-_FAILURE_LIMIT = 1024
 
 
 def prepare_directory(request: TrainingJobRequest) -> Path:
@@ -228,27 +234,20 @@ class LocalBackend:
 
     def _final(self, h: _Handle, rc: int) -> JobState:
         if h.timed_out:
-            return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
-                            f"MaxRuntimeInSeconds={h.request.max_runtime_s:g} and was stopped",
-                            exit_code=rc)
+            return timeout_state(h.request.max_runtime_s, rc)
         if h.stop_reason is not None:
             return JobState("Stopped", h.stop_reason, exit_code=rc)
         if rc == 0:
             return JobState("Completed", exit_code=0)
-        failure = h.request.directory / "output" / "failure"
-        text = ""
-        with contextlib.suppress(OSError):
-            text = failure.read_text(encoding="utf-8", errors="replace").strip()
+        text = read_failure(h.request.directory)
         if text:
-            reason = text[:_FAILURE_LIMIT]
-            retryable = text.startswith("RetryableError")
-        else:
-            how = (f"killed by signal {signal.Signals(-rc).name}" if rc < 0
-                   else f"exit status {rc}")
-            tail = "\n".join(list(h.tail)[-5:])
-            reason = f"AlgorithmError: {how}" + (f"; last log lines:\n{tail}" if tail else "")
-            retryable = rc < 0 and -rc in _RETRY_SIGNALS
-        return JobState("Failed", reason[:_FAILURE_LIMIT], retryable=retryable, exit_code=rc)
+            return JobState("Failed", text, retryable=text.startswith("RetryableError"),
+                            exit_code=rc)
+        how = f"killed by signal {signal.Signals(-rc).name}" if rc < 0 else f"exit status {rc}"
+        tail = "\n".join(list(h.tail)[-5:])
+        reason = f"AlgorithmError: {how}" + (f"; last log lines:\n{tail}" if tail else "")
+        return JobState("Failed", reason[:FAILURE_LIMIT], exit_code=rc,
+                        retryable=rc < 0 and -rc in _RETRY_SIGNALS)
 
     def stop(self, handle: _Handle, reason: str) -> None:
         h = handle

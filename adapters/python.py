@@ -32,7 +32,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.base import (
+    FAILURE_LIMIT,
+    JobState,
+    LineSink,
+    TrainingJobRequest,
+    timeout_state,
+)
 from hpo_core.adapters.local import prepare_directory
 
 __all__ = ["PythonBackend", "TrainingContext", "load_function"]
@@ -201,12 +207,11 @@ class PythonBackend:
 
     def _state(self, h: _Handle) -> JobState:
         if h.timed_out:
-            return JobState("Failed", "MaxRuntimeExceeded: the job ran longer than "
-                            f"MaxRuntimeInSeconds={h.request.max_runtime_s:g} and was stopped")
+            return timeout_state(h.request.max_runtime_s)
         if h.stop_reason is not None:
             return JobState("Stopped", h.stop_reason)
         if "error" in h.result:
-            return JobState("Failed", h.result["error"][:1024])
+            return JobState("Failed", h.result["error"][:FAILURE_LIMIT])
         return JobState("Completed")
 
     def stop(self, handle: _Handle, reason: str) -> None:
