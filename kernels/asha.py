@@ -13,7 +13,11 @@ Two modes, as in ASHA (Li et al. 2020) and AMT's Hyperband:
   (``bootstrap_count=0``) per bracket.
 * ``"promotion"``: a trial trains to the level of its bracket's first rung and pauses there
   (decision ``"pause"``); `next_promotion` picks the best not-yet-promoted trial among the q
-  best of a rung (highest rung first), which then resumes up to the next level (or R).
+  best of a rung (highest rung first), which then resumes up to the next level (or R). By
+  default (``quota=True``) a rung promotes at most q trials in all, so the promotion budget of
+  synchronous successive halving holds at every moment; ``quota=False`` is the ASHA paper's
+  rule, where a trial that enters the top q after earlier promotions dropped out of it is
+  promoted too.
 
 Ties: values are ranked by (value, arrival order), so among equal values the earlier report ranks
 higher for promotion; a stop decision compares values only, so a report equal to the max(1, q)-th
@@ -169,7 +173,8 @@ class RungTable:
 
         Returns:
             ``"continue"``, ``"stop"`` (stopping mode; the trial is finished) or ``"pause"``
-            (promotion mode; wait for `next_promotion`).
+            (promotion mode; wait for `next_promotion`). A report at R returns
+            ``"continue"``: the trial is complete and takes no further step.
 
         Raises:
             ValueError: bad argument; `ReportError` when the trial's state forbids the report.

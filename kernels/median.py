@@ -23,6 +23,8 @@ from ._heap import SIZE, START, grown_pool, heaps_from_sorted
 from .errors import ReportError
 
 MIN_TRIALS = M.MIN_TRIALS
+#: Largest step accepted (steps are epochs; per-step arrays are indexed by step).
+MAX_STEP = 10**7
 MedianDecision = Literal["continue", "stop"]
 _DECISIONS: tuple[MedianDecision, ...] = ("continue", "stop")
 _EMPTY_TRIAL = np.array([0, M.UNSEEN, 0], dtype=np.int64)
@@ -61,7 +63,7 @@ class MedianStoppingRule:
 
         Args:
             trial_id: trial number (>= 0).
-            step: step k >= 1, larger than the trial's last step.
+            step: step k, 1 <= k <= MAX_STEP, larger than the trial's last step.
             value: objective at step k, finite (an infinite value would make running averages
                 NaN; retire a failed trial instead).
 
@@ -72,7 +74,7 @@ class MedianStoppingRule:
             ValueError: bad argument; `ReportError` after a stop or for a non-increasing step.
         """
         t = check_int("trial_id", trial_id, 0, MAX_TRIAL_ID)
-        step = check_int("step", step, 1, MAX_TRIAL_ID)
+        step = check_int("step", step, 1, MAX_STEP)
         key = check_value("value", value, finite=True)
         self._grow(t + 1, step)
         while True:
@@ -93,7 +95,7 @@ class MedianStoppingRule:
         Returns:
             int8 (n,): 0 continue, 1 stop.
         """
-        ids, stp, val = check_batch(trial_ids, steps, values, MAX_TRIAL_ID, finite=True)
+        ids, stp, val = check_batch(trial_ids, steps, values, MAX_STEP, finite=True)
         out = np.empty(ids.shape[0], dtype=np.int8)
         if ids.size:
             self._grow(int(ids.max()) + 1, int(stp.max()))

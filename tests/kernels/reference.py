@@ -98,7 +98,7 @@ class RefRungTable:
     def next_promotion(self, bracket: int | None = None, consume: bool = True
                        ) -> tuple[int, int, int] | None:
         for k in range(len(self.levels) - 1, -1, -1):
-            for b in range(self.n_brackets):
+            for b in range(self.n_brackets or 0):
                 if b > k or (bracket is not None and b != bracket):
                     continue
                 rung = self.rungs.get((b, k), [])
@@ -159,6 +159,7 @@ class RefMedianRule:
         decision = "continue"
         if len(earlier) >= self.min_trials:
             med = self.median_at(step)
+            assert med is not None
             worse = value < med if self.maximize else value > med
             if worse:
                 decision = "stop"

@@ -245,3 +245,28 @@ def test_batch_kernel_compiles_once() -> None:
                           np.arange(5, dtype=np.float32))
         table.report_many([5, 6], [1, 3], [1, 2])
     assert len(_asha._report_batch.signatures) == 1
+
+
+@pytest.mark.parametrize("mode", ["stopping", "promotion"])
+def test_export_import_midway_changes_nothing(mode: str, seed: int) -> None:
+    """Saving and loading half way through a 6,000-report stream gives the same decisions."""
+    rng = np.random.default_rng(seed)
+    n = 6_000
+    ids = rng.permutation(n)
+    vals = rng.normal(size=n)
+
+    def run(split: bool) -> list:
+        table = RungTable(1, 27, 3, mode=mode, seed=seed, maximize=True)
+        out = []
+        for i, (t, v) in enumerate(zip(ids.tolist(), vals.tolist(), strict=True)):
+            if split and i == n // 2:
+                table = RungTable.from_state(table.to_state())
+            out.append(table.report(t, table.start_trial(t), v))
+            if mode == "promotion" and i % 3 == 0:
+                promo = table.next_promotion()
+                out.append(promo)
+                if promo is not None:
+                    out.append(table.report(promo.trial_id, promo.resource, v + 0.5))
+        return out
+
+    assert run(split=True) == run(split=False)
