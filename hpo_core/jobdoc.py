@@ -32,10 +32,12 @@ from hpo_core.errors import OptimizerError
 from hpo_core.job_errors import JobConfigError
 from hpo_core.jobdoc_fields import Obj
 from hpo_core.jobdoc_sections import (
+    BACKENDS,
     JOB_NAME,
     AnyKeys,
     Completion,
     WarmStart,
+    check_backend_fields,
     check_tags,
     read_completion,
     read_input_data_config,
@@ -55,7 +57,6 @@ __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "do
 #: AMT strategy name -> hpo_core strategy name.
 STRATEGIES = {"Bayesian": "bayesian", "Random": "random", "Grid": "grid",
               "Hyperband": "hyperband"}
-RUNNABLE_BACKENDS = ("local", "python")
 _DEF_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"
 _TOP = ("HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
         "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune", "Local")
@@ -125,6 +126,14 @@ class JobSpec:
     def optimizer_strategy(self) -> str:
         """The hpo_core strategy name of :attr:`strategy`."""
         return STRATEGIES[self.strategy]
+
+
+def runnable_backends() -> tuple[str, ...]:
+    """The backends this installation can run (an adapter module exists for each)."""
+    import importlib.util
+
+    return tuple(b for b in BACKENDS if b in ("local", "python") or
+                 importlib.util.find_spec(f"hpo_core.adapters.{b}") is not None)
 
 
 def load_document(path: str | Path) -> dict[str, Any]:
@@ -215,9 +224,9 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
                              "multi-fidelity optimizer); use 'Random', 'Grid' or 'Bayesian'")
     max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs)
     warm = read_warm_start(top)
-    if backend not in RUNNABLE_BACKENDS:
+    if backend not in runnable_backends():
         raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
-                             f"available: {', '.join(RUNNABLE_BACKENDS)}")
+                             f"available: {', '.join(runnable_backends())}")
     folder = Path(directory) if directory is not None else Path(
         local["directory"] or f"runs/{name}")
     folder = (base / folder).resolve() if not folder.is_absolute() else folder
@@ -292,14 +301,16 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
     own = local["definitions"].get(name, {})
     command = own.get("command") or local["command"]
     channels = own.get("channels") if own.get("channels") is not None else local["channels"]
-    if not command and not has_function:
+    backend = local["backend"]
+    check_backend_fields(d, backend)
+    if not command and not has_function and backend in ("local", "python"):
         where = f"Local.Definitions.{name}.Command" if multi else "Local.Command"
         raise JobConfigError(where, "required field is missing: the argv that runs one "
                              "training job, e.g. [\"python\", \"train.py\"]")
-    if local["backend"] == "python" and command and (len(command) != 1 or ":" not in command[0]):
+    if backend == "python" and command and (len(command) != 1 or ":" not in command[0]):
         raise JobConfigError("Local.Command", "Backend 'python' expects "
                              f"[\"package.module:function\"], got {command!r}")
-    idc = read_input_data_config(d, channels or {})
+    idc = read_input_data_config(d, channels or {}, local_data=backend != "sagemaker")
     return Definition(name=name, space=space, objective_metric=objective[0],
                       objective_type=objective[1], metrics=metrics,
                       command=tuple(command or ()), channels=dict(channels or {}),

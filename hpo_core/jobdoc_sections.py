@@ -18,7 +18,8 @@ from hpo_core.jobdoc_fields import Obj, show
 from hpo_core.metrics import MetricDefinition, compile_regex, default_regex
 from hpo_core.space import SearchSpace
 
-__all__ = ["BACKENDS", "JOB_NAME", "AnyKeys", "Completion", "WarmStart", "check_tags",
+__all__ = ["BACKENDS", "JOB_NAME", "AnyKeys", "Completion", "WarmStart", "check_backend_fields",
+           "check_tags",
            "read_channels", "read_completion", "read_input_data_config", "read_local",
            "read_metrics",
            "read_space", "read_strategy_config", "read_warm_start"]
@@ -214,7 +215,10 @@ def read_metrics(d: Obj, objective: str) -> tuple[MetricDefinition, ...]:
     return tuple(out)
 
 
-def read_input_data_config(d: Obj, channels: dict[str, Path]) -> dict[str, dict[str, Any]]:
+def read_input_data_config(d: Obj, channels: dict[str, Path], local_data: bool = True
+                           ) -> dict[str, dict[str, Any]]:
+    """The ``inputdataconfig.json`` entries; with ``local_data`` every channel needs a local
+    directory (all backends but SageMaker, which reads each channel's DataSource)."""
     entries: dict[str, dict[str, Any]] = {}
     for path, entry in d.items("InputDataConfig", hi=20):
         c = Obj(entry, path, _CHANNEL)
@@ -223,7 +227,9 @@ def read_input_data_config(d: Obj, channels: dict[str, Path]) -> dict[str, dict[
         assert name is not None
         if name in entries:
             raise JobConfigError(c.at("ChannelName"), f"duplicate channel {name!r}")
-        if name not in channels:
+        if not local_data:
+            c.obj("DataSource", AnyKeys(), required=True)
+        elif name not in channels:
             raise JobConfigError(c.at("ChannelName"), f"channel {name!r} has no local directory;"
                                  f" add it to Local.Channels (known: {sorted(channels)})")
         c.obj("DataSource", AnyKeys())
@@ -243,3 +249,21 @@ def read_input_data_config(d: Obj, channels: dict[str, Path]) -> dict[str, dict[
                                   "S3DistributionType": "FullyReplicated",
                                   "RecordWrapperType": "None", "CompressionType": "None"})
     return entries
+
+
+def check_backend_fields(d: Obj, backend: str) -> None:
+    """The fields a backend needs in a training-job definition: TrainingImage for Docker; for
+    SageMaker also RoleArn, OutputDataConfig, a ResourceConfig and a StoppingCondition."""
+    algo = d.raw("AlgorithmSpecification") or {}
+    image = isinstance(algo, Mapping) and (algo.get("TrainingImage") or
+                                           (backend == "sagemaker" and algo.get("AlgorithmName")))
+    if backend in ("docker", "sagemaker") and not image:
+        raise JobConfigError(d.at("AlgorithmSpecification.TrainingImage"),
+                             f"required for Backend {backend!r}: the image to run")
+    if backend != "sagemaker":
+        return
+    for key in ("RoleArn", "OutputDataConfig", "StoppingCondition"):
+        d.raw(key, required=True)
+    if not (d.has("ResourceConfig") or d.has("HyperParameterTuningResourceConfig")):
+        raise JobConfigError(d.at("ResourceConfig"), "required for Backend 'sagemaker' (or "
+                             "HyperParameterTuningResourceConfig): the instances to train on")

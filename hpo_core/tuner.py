@@ -195,10 +195,19 @@ class TuningJob:
 
 
 def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Backend:
+    """The backend ``Local.Backend`` names (adapters are imported only when chosen)."""
     if spec.backend == "python" or function is not None:
         from hpo_core.adapters.python import PythonBackend
 
         return PythonBackend(function)
+    if spec.backend in ("docker", "sagemaker"):
+        import importlib
+
+        from hpo_core.adapters.jobdefs import definitions_of
+
+        module = importlib.import_module(f"hpo_core.adapters.{spec.backend}")
+        cls = module.DockerBackend if spec.backend == "docker" else module.SageMakerBackend
+        return cls(spec.name, definitions_of(spec.document))  # type: ignore[no-any-return]
     from hpo_core.adapters.local import LocalBackend
 
     return LocalBackend()

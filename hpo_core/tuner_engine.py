@@ -69,14 +69,19 @@ class Engine:
         self._defs = {d.name: d for d in spec.definitions}
         self._space = combined_space({d.name: d.space for d in spec.definitions})
         self._maximize = spec.objective_type == "Maximize"
+        self._running: dict[int, _Running] = {}
+        self._lines: queue.Queue[tuple[int, str]] = queue.Queue()
+        self._ending: tuple[str, str] | None = None
+        self._exhausted = False
 
     def open(self) -> bool:
         """Start or resume; False when the directory holds a finished run."""
         store = self._store
         saved = store.get("document")
         if saved is None:
+            extra = {"early_stopping": "auto"} if self.spec.early_stopping == "Auto" else {}
             opt = Optimizer(self._space, self.spec.optimizer_strategy,
-                            self.spec.objective_type, self.spec.seed)
+                            self.spec.objective_type, self.spec.seed, **extra)
             if self.spec.warm_start is not None:
                 for params, value in warm_start_observations(self.spec, self._space):
                     opt.enqueue(params)
@@ -94,6 +99,8 @@ class Engine:
             self._progress.event(f"{self.spec.name}: already {status}; nothing to do")
             return False
         for row in store.trials("InProgress"):
+            if status != "Stopping" and row["process"] and self._adopt(row):
+                continue
             if row["process"]:
                 self._backend.reap(row["process"])
             if status == "Stopping":
@@ -110,12 +117,26 @@ class Engine:
                                  "recorded")
         return True
 
+    def _adopt(self, row: TrialRow) -> bool:
+        """Take back a job a dead tuner left running, where the backend can (``adopt``:
+        Docker, SageMaker); its log is replayed from the start into a fresh scraper."""
+        adopt = getattr(self._backend, "adopt", None)
+        if adopt is None:
+            return False
+        d = self._defs[row["definition"]]
+        tid = row["id"]
+        handle = adopt(row["process"], self._request(row, d, row["attempts"] or 1),
+                       lambda _s, line: self._lines.put((tid, line)))
+        if handle is None:
+            return False
+        self._store.update_trial(tid, "adopted", clear_metrics=True)
+        self._running[tid] = _Running(row, d, self._opt.trials[row["opt_id"]], handle,
+                                      MetricScraper(list(d.metrics), d.objective_metric))
+        self._progress.event(f"{row['name']}: adopted (still running)")
+        return True
+
     def loop(self) -> None:
         store = self._store
-        self._running: dict[int, _Running] = {}
-        self._lines: queue.Queue[tuple[int, str]] = queue.Queue()
-        self._ending: tuple[str, str] | None = None
-        self._exhausted = False
         session_start, elapsed0 = time.monotonic(), float(store.get("elapsed", 0.0))
         last_check = 0.0
         self._check_completion()  # a resumed job may have met a criterion before the crash
@@ -219,12 +240,7 @@ class Engine:
         attempt = (row["attempts"] or 0) + 1
         self._store.update_trial(row["id"], "started", clear_metrics=True, status="InProgress",
                                  started=time.time(), attempts=attempt, process=None)
-        request = TrainingJobRequest(
-            name=row["name"], directory=self.directory / "training-jobs" / row["name"],
-            command=d.command, cwd=self.spec.base_dir, hyperparameters=row["hyperparameters"],
-            channels=d.channels, input_data_config=d.input_data_config,
-            environment=d.environment, max_runtime_s=d.max_runtime_s,
-            log_path=Path(row["log_path"]), attempt=attempt)
+        request = self._request(row, d, attempt)
         row = {**row, "attempts": attempt}
         tid = row["id"]
         try:
@@ -240,6 +256,14 @@ class Engine:
         self._store.update_trial(tid, "process", process=self._backend.process_info(handle))
         self._progress.event(f"{row['name']}: started" + (f" (attempt {attempt})"
                                                           if attempt > 1 else ""))
+
+    def _request(self, row: TrialRow, d: Definition, attempt: int) -> TrainingJobRequest:
+        return TrainingJobRequest(
+            name=row["name"], directory=self.directory / "training-jobs" / row["name"],
+            command=d.command, cwd=self.spec.base_dir, hyperparameters=row["hyperparameters"],
+            channels=d.channels, input_data_config=d.input_data_config,
+            environment=d.environment, max_runtime_s=d.max_runtime_s,
+            log_path=Path(row["log_path"]), attempt=attempt)
 
     # ------------------------------------------------------------------ metrics
     def _drain(self) -> None:
