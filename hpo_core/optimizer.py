@@ -178,9 +178,9 @@ class Optimizer:
         return None if start is None else int(start(trial_id))
 
     def _resume(self, trial_id: int, resource: int) -> Trial:
+        """A promotion the stopper just took: the paused trial runs on up to ``resource``."""
         t = self._trials[trial_id]
         self._events.append(["p", trial_id, resource])
-        self._stopper.mark_promoted(trial_id, resource)  # type: ignore[union-attr]
         t.status, t.resource, t.is_resume = "pending", resource, True
         return t
 
@@ -256,17 +256,21 @@ class Optimizer:
         t.finished_at = time.time()
         if failed:
             t.status, t.value, t.reason = "failed", None, reason or "failed"
+            if self._stopper is not None:
+                self._events.append(["f", t.id])
+                self._stopper.retire(t.id)
         else:
             t.status, t.value = "completed", float(value)  # type: ignore[arg-type]
         return t
 
     def report(self, trial: Trial | int, step: int, value: float) -> str:
-        """Record an intermediate result; returns ``"continue"`` or ``"stop"``.
+        """Record an intermediate result; returns ``"continue"``, ``"stop"`` or ``"pause"``.
 
         A step is one unit of resource (an epoch), 1, 2, ...; steps must increase. With
         ``early_stopping="auto"`` or the hyperband strategy, ``"stop"`` finishes the trial: its
         status becomes ``"stopped"``, its value its last report, and it needs no tell. In
-        promotion mode a report at ``trial.resource`` (below max_resource) pauses the trial.
+        promotion mode a report at ``trial.resource`` (below max_resource) returns ``"pause"``:
+        the trial waits (status ``"paused"``, no tell) until a later ``ask`` resumes it.
         A NaN or infinite value fails the trial (``"stop"``).
 
         Raises:
@@ -299,14 +303,19 @@ class Optimizer:
             self.tell(t, failed=True, reason=f"reported value {value!r} at step {step} is not "
                                              "finite")
             return "stop"
+        decision = "continue"
+        if self._stopper is not None:
+            try:
+                decision = self._stopper.observe(t.id, step, self._loss(value))
+            except ValueError as e:  # the kernels' ReportError: a state the checks above missed
+                raise OptimizerError(f"report: trial {t.id}: {e}") from e
         t.reports.append([step, value])
         self._events.append(["r", t.id, step, value])
-        if self._stopper is not None and self._stopper.observe(t.id, step, self._loss(value)):
+        if decision == "stop":
             t.status, t.value, t.finished_at = "stopped", value, time.time()
-            return "stop"
-        if t.resource is not None and step == t.resource and step < (limit or step + 1):
+        elif decision == "pause":
             t.status = "paused"
-        return "continue"
+        return decision
 
     def _loss(self, value: float) -> float:
         return value if self._objective == "minimize" else -value
@@ -395,17 +404,34 @@ class Optimizer:
         return opt
 
     def _replay(self, events: list[list[Any]]) -> None:
-        """Feed the saved reports and promotions to a fresh stopper, in their order."""
+        """Feed the saved reports, promotions and retirements to a fresh stopper, in order
+        (runs of reports in one compiled call)."""
         self._events = [list(e) for e in events]
-        if self._stopper is None:
+        stopper = self._stopper
+        if stopper is None:
             return
-        for kind, tid, a, *rest in self._events:
+        run: tuple[list[int], list[int], list[float]] = ([], [], [])
+
+        def flush() -> None:
+            if run[0]:
+                stopper.observe_many(*run)
+                for column in run:
+                    column.clear()
+
+        for kind, tid, *rest in self._events:
             if kind == "r":
-                self._stopper.observe(int(tid), int(a), self._loss(float(rest[0])))
-            elif kind == "p":
-                self._stopper.mark_promoted(int(tid), int(a))
+                run[0].append(int(tid))
+                run[1].append(int(rest[0]))
+                run[2].append(self._loss(float(rest[1])))
+                continue
+            flush()
+            if kind == "p":
+                stopper.mark_promoted(int(tid), int(rest[0]))
+            elif kind == "f":
+                stopper.retire(int(tid))
             else:
                 raise ValueError(f"unknown event {kind!r}")
+        flush()
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}

@@ -1,11 +1,12 @@
 """Early-stopping decisions behind ``Optimizer.report``.
 
-A *stopper* sees every intermediate result as a loss (lower is better) and answers whether the
-trial should stop. Its state is rebuilt on load by replaying the Optimizer's event log, so it
-must be a deterministic function of the reports it has seen, in order.
+A *stopper* sees every intermediate result as a loss (lower is better) and decides
+``"continue"``, ``"stop"`` or (promotion mode) ``"pause"``. Its state is rebuilt on load by
+replaying the Optimizer's event log (reports, promotions, retirements in order), so it must be a
+deterministic function of that sequence.
 
-``early_stopping="auto"`` is AMT's median stopping rule (:class:`MedianStoppingRule`); the
-Hyperband strategy is its own stopper (it also decides promotions).
+``early_stopping="auto"`` is AMT's median stopping rule (:class:`MedianStopping`, on the numba
+kernel); the Hyperband strategy is its own stopper (it also decides promotions).
 """
 
 from __future__ import annotations
@@ -13,46 +14,55 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from hpo_core.errors import OptimizerError
+from hpo_core.kernels import MIN_TRIALS
+from hpo_core.kernels import MedianStoppingRule as _MedianKernel
 
-__all__ = ["MIN_EARLIER_TRIALS", "MedianStoppingRule", "Stopper", "make_stopper"]
-
-#: The median rule acts at a step only once at least this many earlier trials reached it.
-MIN_EARLIER_TRIALS = 3
+__all__ = ["MIN_TRIALS", "MedianStopping", "Stopper", "make_stopper"]
 
 
 class Stopper(Protocol):
-    def observe(self, trial_id: int, step: int, loss: float) -> bool:
-        """Record a report; True when the trial should stop."""
+    def observe(self, trial_id: int, step: int, loss: float) -> str:
+        """Record a report; ``"continue"``, ``"stop"`` or ``"pause"``."""
+
+    def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:
+        """Replay a run of reports (decisions are not needed)."""
 
     def promote(self) -> tuple[int, int] | None:
-        """Promotion mode: (paused trial id, its new resource), or None."""
+        """Promotion mode: take the next promotion (paused trial id, new resource), or None."""
 
     def mark_promoted(self, trial_id: int, resource: int) -> None:
-        """Record that a paused trial was resumed with ``resource``."""
+        """Replay a promotion taken by :meth:`promote` (the same one must come out)."""
+
+    def retire(self, trial_id: int) -> None:
+        """A trial failed: it reports no more and is never promoted."""
 
 
-class MedianStoppingRule:
+class MedianStopping:
     """AMT's ``Auto`` early stopping.
 
     When a trial reports loss v at step k, take every *earlier* trial that reported at step k,
     each with the running average of its reports over steps 1..k; stop the trial if v is worse
-    than the median of those averages. Acts only once :data:`MIN_EARLIER_TRIALS` earlier
-    trials reached step k.
+    than the median of those averages. Acts only once ``MIN_TRIALS`` (3) earlier trials
+    reached step k. O(log n) per report (:class:`hpo_core.kernels.MedianStoppingRule`).
     """
 
-    def __init__(self, min_trials: int = MIN_EARLIER_TRIALS) -> None:
-        from hpo_core.kernels.median import MedianRule
+    def __init__(self, min_trials: int = MIN_TRIALS) -> None:
+        self._rule = _MedianKernel(min_trials=min_trials)
 
-        self._rule = MedianRule(min_trials=min_trials)
+    def observe(self, trial_id: int, step: int, loss: float) -> str:
+        return self._rule.report(trial_id, step, loss)
 
-    def observe(self, trial_id: int, step: int, loss: float) -> bool:
-        return bool(self._rule.report(trial_id, step, loss))
+    def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:
+        self._rule.report_many(trial_ids, steps, losses)
 
     def promote(self) -> tuple[int, int] | None:
         return None
 
-    def mark_promoted(self, trial_id: int, resource: int) -> None:  # pragma: no cover
-        raise OptimizerError("the median stopping rule has no promotions")
+    def mark_promoted(self, trial_id: int, resource: int) -> None:
+        raise ValueError("the median stopping rule has no promotions")
+
+    def retire(self, trial_id: int) -> None:
+        self._rule.retire(trial_id)
 
 
 def make_stopper(early_stopping: Any, strategy: Any) -> tuple[str, Stopper | None]:
@@ -66,4 +76,4 @@ def make_stopper(early_stopping: Any, strategy: Any) -> tuple[str, Stopper | Non
                 f"early_stopping: 'auto' does not combine with strategy {strategy.name!r}, which "
                 "stops trials itself; use early_stopping='off'")
         return mode, strategy
-    return mode, (MedianStoppingRule() if mode == "auto" else None)
+    return mode, (MedianStopping() if mode == "auto" else None)

@@ -92,16 +92,6 @@ def test_bad_objective_and_seed(space):
         Optimizer(space, seed="0")
 
 
-@pytest.mark.parametrize("strategy", ["bayesian", "hyperband", "Bayesian"])
-def test_planned_strategies_give_a_clear_error_until_built(space, strategy):
-    from hpo_core.strategies import AVAILABLE
-
-    if strategy.lower() in AVAILABLE:
-        pytest.skip(f"{strategy} is built")
-    with pytest.raises(OptimizerError, match="not available"):
-        Optimizer(space, strategy=strategy)
-
-
 def test_unknown_strategy(space):
     with pytest.raises(OptimizerError, match="unknown strategy 'tpe'"):
         Optimizer(space, strategy="tpe")

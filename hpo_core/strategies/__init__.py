@@ -11,9 +11,17 @@ from hpo_core.strategies.base import History, Strategy, rng_for
 
 __all__ = ["AVAILABLE", "PLANNED", "History", "Strategy", "make_strategy", "rng_for"]
 
-AVAILABLE = ("random", "grid", "bayesian")
+AVAILABLE = ("random", "grid", "bayesian", "hyperband")
 #: Named by the API but not built yet: asking for one is a clear error.
-PLANNED = {"hyperband": "the Hyperband strategy"}
+PLANNED: dict[str, str] = {}
+
+
+def _known_options(name: str, options: dict[str, Any], known: set[str]) -> dict[str, Any]:
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise OptimizerError(f"strategy {name!r}: unknown option(s) {unknown!r}; expected "
+                             f"{sorted(known)!r}")
+    return options
 
 
 def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, Any]) -> Strategy:
@@ -36,10 +44,14 @@ def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, A
 
         check_bayesian_options(options)
         return BayesianStrategy(space, seed, **options)
+    if key == "hyperband":
+        from hpo_core.strategies.hyperband import HyperbandStrategy
+
+        return HyperbandStrategy(space, seed, **_known_options("hyperband", options, {
+            "max_resource", "min_resource", "eta", "mode", "n_brackets", "sampler"}))
     if key in PLANNED:
         raise OptimizerError(
             f"strategy {name!r}: {PLANNED[key]} is not available in this version yet; "
             f"available: {', '.join(AVAILABLE)}")
     raise OptimizerError(
-        f"strategy: unknown strategy {name!r}; expected one of {', '.join(AVAILABLE)}"
-        f" (planned: {', '.join(PLANNED)})")
+        f"strategy: unknown strategy {name!r}; expected one of {', '.join(AVAILABLE)}")

@@ -1,0 +1,128 @@
+"""Hyperband: asynchronous successive halving across Hyperband brackets (as AMT's Hyperband).
+
+New configurations are drawn at random (as AMT does); the numba rung tables of
+:mod:`hpo_core.kernels` decide, for every report, whether a trial goes on.
+
+    Optimizer(space, strategy="hyperband", objective="maximize", seed=0,
+              min_resource=1, max_resource=81, eta=3, mode="stopping")
+
+- ``mode="stopping"``: ``trial.resource`` is max_resource; at each rung level of its bracket
+  (min_resource * eta^k) a trial goes on only if its value is among the best 1/eta recorded at
+  that rung; otherwise ``report`` says ``"stop"``.
+- ``mode="promotion"``: ``trial.resource`` is the rung to pause at; ``report`` at that step says
+  ``"pause"`` and the trial waits; a later ``ask`` may resume it (same id,
+  ``trial.is_resume``) with the next rung as its resource.
+- ``max_resource`` may name a fixed integer hyperparameter of the space (e.g. ``"epochs"``), as
+  AMT reads it from a static hyperparameter.
+- The bracket of a trial is a deterministic hash of (seed, trial id) weighted as in Hyperband,
+  so independent workers agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hpo_core.errors import OptimizerError
+from hpo_core.kernels import RungTable
+from hpo_core.space import SearchSpace
+from hpo_core.strategies.base import History
+from hpo_core.strategies.random import RandomStrategy
+
+MODES = ("stopping", "promotion")
+
+
+def _resolve_max_resource(space: SearchSpace, value: Any) -> int:
+    if isinstance(value, str):
+        if value not in space.fixed_values:
+            raise OptimizerError(
+                f"strategy 'hyperband': max_resource={value!r} must name a fixed (static) "
+                f"integer hyperparameter of the space; fixed ones: {sorted(space.fixed_values)}")
+        value = space.fixed_values[value]
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise OptimizerError(f"strategy 'hyperband': max_resource must be an int >= 1 (or the "
+                             f"name of a static int hyperparameter), got {value!r}")
+    return value
+
+
+def _int_option(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise OptimizerError(f"strategy 'hyperband': {name} must be an int >= {minimum}, "
+                             f"got {value!r}")
+    return value
+
+
+class HyperbandStrategy:
+    """Random configurations, ASHA decisions in Hyperband brackets (also the stopper)."""
+
+    name = "hyperband"
+    multi_fidelity = True
+
+    def __init__(self, space: SearchSpace, seed: int, *, max_resource: int | str | None = None,
+                 min_resource: int = 1, eta: int = 3, mode: str = "stopping",
+                 n_brackets: int | None = None, sampler: str = "random") -> None:
+        if max_resource is None:
+            raise OptimizerError("strategy 'hyperband': max_resource is required (an int, or "
+                                 "the name of a static int hyperparameter such as 'epochs')")
+        self._options = {"max_resource": max_resource, "min_resource": min_resource,
+                         "eta": eta, "mode": mode, "n_brackets": n_brackets, "sampler": sampler}
+        self.max_resource = _resolve_max_resource(space, max_resource)
+        self.min_resource = _int_option("min_resource", min_resource, 1)
+        if self.min_resource > self.max_resource:
+            raise OptimizerError(f"strategy 'hyperband': min_resource ({min_resource}) must be "
+                                 f"<= max_resource ({self.max_resource})")
+        self.eta = _int_option("eta", eta, 2)
+        if mode not in MODES:
+            raise OptimizerError(f"strategy 'hyperband': mode must be one of {MODES}, "
+                                 f"got {mode!r}")
+        self.mode = mode
+        if sampler != "random":
+            raise OptimizerError(f"strategy 'hyperband': sampler must be 'random' (model-based "
+                                 f"sampling is not available yet), got {sampler!r}")
+        try:
+            self._table = RungTable(self.min_resource, self.max_resource, self.eta,
+                                    n_brackets=n_brackets, mode=mode, seed=seed)
+        except ValueError as e:
+            raise OptimizerError(f"strategy 'hyperband': {e}") from e
+        self._sampler = RandomStrategy(space, seed)
+
+    @property
+    def size(self) -> int | None:
+        return self._sampler.size
+
+    @property
+    def rung_levels(self) -> list[int]:
+        """Decision rung levels min_resource * eta^k below max_resource."""
+        return [int(x) for x in self._table.levels]
+
+    def options(self) -> dict[str, Any]:
+        return dict(self._options)
+
+    def suggest(self, trial_id: int, history: History) -> dict[str, Any] | None:
+        return self._sampler.suggest(trial_id, history)
+
+    # ---- the stopper interface (hpo_core.stopping.Stopper)
+    def start_resource(self, trial_id: int) -> int:
+        return self._table.start_trial(trial_id)
+
+    def observe(self, trial_id: int, step: int, loss: float) -> str:
+        return self._table.report(trial_id, step, loss)
+
+    def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:
+        self._table.report_many(trial_ids, steps, losses)
+
+    def promote(self) -> tuple[int, int] | None:
+        if self.mode != "promotion":
+            return None
+        p = self._table.next_promotion()
+        return None if p is None else (p.trial_id, p.resource)
+
+    def mark_promoted(self, trial_id: int, resource: int) -> None:
+        p = self._table.next_promotion()
+        if p is None or (p.trial_id, p.resource) != (trial_id, resource):
+            raise ValueError(f"replayed promotion differs: saved ({trial_id}, {resource}), "
+                             f"rebuilt {p}")
+
+    def retire(self, trial_id: int) -> None:
+        self._table.retire(trial_id)
