@@ -1,0 +1,34 @@
+"""The README's XGBoost-on-digits job, shrunk to 3 training jobs of 5 rounds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hpo_core.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xgboost_digits"
+
+
+@pytest.mark.slow
+def test_xgboost_digits_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("xgboost")  # the `examples` extra
+    doc = json.loads((EXAMPLE / "job.json").read_text())
+    doc["HyperParameterTuningJobConfig"]["ResourceLimits"].update(
+        MaxNumberOfTrainingJobs=3, MaxParallelTrainingJobs=2)
+    doc["TrainingJobDefinition"]["StaticHyperParameters"]["num_round"] = "5"
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("runs"))
+    file = folder / "job.json"
+    file.write_text(json.dumps(doc))
+    assert main(["tune", str(file), "--dir", str(tmp_path / "run"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "xgb-digits: Completed" in out
+    assert "best training job: xgb-digits-00" in out and "validation:accuracy=0." in out
+    for name in ("alpha", "eta", "min_child_weight", "max_depth"):
+        assert f"  {name} = " in out
+    models = list((tmp_path / "run" / "training-jobs").glob("*/model/xgboost-model.json"))
+    assert len(models) == 3
