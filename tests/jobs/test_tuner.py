@@ -283,3 +283,37 @@ def test_hpo_stop_stops_a_running_tuner(tmp_path: Path) -> None:
     job = TuningJob.open(folder)
     assert job.describe()["HyperParameterTuningJobStatus"] == "Stopped"
     assert {t["TrainingJobStatus"] for t in job.trials()} == {"Stopped"}
+
+
+def _slow(ctx: Any) -> float:
+    time.sleep(0.2)
+    return float(ctx.hyperparameters["x"])
+
+
+def test_max_runtime_of_the_tuning_job(tmp_path: Path) -> None:
+    doc = base_doc(max_jobs=100, parallel=1)
+    doc[C]["ResourceLimits"]["MaxRuntimeInSeconds"] = 1
+    doc["Local"] = {"Backend": "python"}
+    job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_slow)
+    result = job.run()
+    assert result["HyperParameterTuningJobStatus"] == "Completed"
+    assert "MaxRuntimeInSeconds=1 reached" in result["CompletionReason"]
+    assert 2 <= len(job.trials()) <= 8
+
+
+def test_store_records_every_transition_in_order(tmp_path: Path) -> None:
+    doc = _grid(["1", "2"])
+    doc["Local"] = {"Backend": "python"}
+    job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_loss_is_x)
+    job.run()
+    store = Store(job.directory)
+    try:
+        mode = store._db.execute("PRAGMA journal_mode").fetchone()[0]
+        events = [(e["trial_id"], e["event"]) for e in store.events()
+                  if e["event"] in ("created", "started", "completed")]
+    finally:
+        store.close()
+    assert mode == "wal"
+    for tid in (0, 1):
+        mine = [ev for t, ev in events if t == tid]
+        assert mine == ["created", "started", "completed"]
