@@ -71,6 +71,20 @@ def _distribution(alt: Any, base: Any, brush: Any, metric: str) -> Any:
         title="Objective distribution (coloured: brushed trials)", width=330, height=220)
 
 
+def _decades(lo: float, hi: float) -> list[float] | Any:
+    """Powers of ten inside ``[lo, hi]`` as tick values of a log axis (Vega's own ticks crowd
+    a small chart); Vega's default when there are fewer than two."""
+    import math
+
+    ticks = [10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             if lo * (1 - 1e-9) <= 10.0 ** k <= hi * (1 + 1e-9)]
+    if len(ticks) < 2:
+        from altair import Undefined
+
+        return Undefined
+    return ticks
+
+
 def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: str) -> Any:
     spec = run.params[name]
     y = alt.Y("objective:Q", title=run.metric, scale=alt.Scale(zero=False))
@@ -81,7 +95,10 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
     else:
         log = isinstance(spec, Continuous | Integer) and spec.effective_scaling == "log"
         scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-        x = alt.X(f"{field}:Q", title=name + (" (log scale)" if log else ""), scale=scale)
+        axis = alt.Axis(values=_decades(spec.min_value, spec.max_value), format="~g") \
+            if log else alt.Axis()
+        x = alt.X(f"{field}:Q", title=name + (" (log scale)" if log else ""), scale=scale,
+                  axis=axis)
     has = f"datum.objective != null && datum['{field}'] != null"
     dots = base.mark_circle(size=35, opacity=0.8).encode(
         x=x, y=y, color=color,

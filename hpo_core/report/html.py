@@ -18,7 +18,7 @@ from typing import Any
 
 from hpo_core.analytics import require
 
-__all__ = ["embed_page", "escape_json", "static_image", "table_html"]
+__all__ = ["embed_page", "escape_json", "spec_of", "static_image", "table_html"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px;
@@ -68,6 +68,14 @@ def escape_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def spec_of(chart: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite JSON, without Altair's 5,000-row guard (curves of a large run
+    exceed it; the report's size is tested instead). Altair's global setting is restored."""
+    alt = require("altair")
+    with alt.data_transformers.enable("default", max_rows=None):
+        return dict(chart.to_dict())
+
+
 def _vl_version(alt: Any, vlc: Any) -> str | None:
     version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     return version if version in vlc.get_vegalite_versions() else None
@@ -105,7 +113,7 @@ def embed_page(title: str, intro_html: str, chart: Any, titles: Sequence[str],
     """
     alt, vlc = require("altair"), require("vl_convert")
     version = _vl_version(alt, vlc)
-    spec = chart.to_dict()
+    spec = spec_of(chart)
     boot = _BOOT % {"charts": escape_json(list(titles)), "spec": escape_json(spec)}
     made = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     from hpo_core import __version__
@@ -126,7 +134,7 @@ def embed_page(title: str, intro_html: str, chart: Any, titles: Sequence[str],
 def static_image(chart: Any, fmt: str, scale: float = 2.0) -> bytes:
     """The chart as PNG bytes or SVG text (UTF-8), drawn by vl-convert (no browser)."""
     alt, vlc = require("altair"), require("vl_convert")
-    spec = chart.to_dict()
+    spec = spec_of(chart)
     version = _vl_version(alt, vlc)
     if fmt == "png":
         return bytes(vlc.vegalite_to_png(spec, vl_version=version, scale=scale))

@@ -49,6 +49,59 @@ _COUNT_JS = """
 """
 
 
+#: Symbol marks (points) by fill: grey ones are outside the brush.
+_FILLS_JS = """
+(function () {
+  var grey = 0, coloured = 0;
+  document.querySelectorAll('#hpo-charts g.mark-symbol.role-mark path').forEach(function (p) {
+    var f = (p.getAttribute('fill') || '').toLowerCase();
+    if (f === '#d9d9d9') grey += 1; else if (f && f !== 'none') coloured += 1;
+  });
+  return JSON.stringify({grey: grey, coloured: coloured});
+})()
+"""
+
+#: The plot area of the chart whose title starts with ``title``, scrolled into view.
+_AREA_JS = """
+(function (title) {
+  var texts = document.querySelectorAll('#hpo-charts svg g.role-title text');
+  for (var i = 0; i < texts.length; i++) {
+    if (texts[i].textContent.indexOf(title) !== 0) continue;
+    var bg = texts[i].closest('g.role-scope').querySelector('path.background');
+    bg.scrollIntoView({block: 'center'});
+    var r = bg.getBoundingClientRect();
+    return JSON.stringify({x: r.x, y: r.y, w: r.width, h: r.height});
+  }
+  return 'null';
+})(%s)
+"""
+
+
+def drag_brush(cdp: Any, title: str, start: float = 0.25, stop: float = 0.6) -> dict[str, Any]:
+    """Drag across the chart titled ``title`` (fractions of its width) with the mouse, and
+    count grey and coloured points before and after."""
+    def fills() -> dict[str, int]:
+        return dict(json.loads(cdp.call("Runtime.evaluate", expression=_FILLS_JS,
+                                        returnByValue=True)["result"]["value"]))
+
+    before = fills()
+    area = json.loads(cdp.call("Runtime.evaluate", expression=_AREA_JS % json.dumps(title),
+                               returnByValue=True)["result"]["value"])
+    y = area["y"] + area["h"] / 2
+    x0, x1 = area["x"] + area["w"] * start, area["x"] + area["w"] * stop
+    cdp.call("Input.dispatchMouseEvent", type="mouseMoved", x=x0, y=y)
+    cdp.call("Input.dispatchMouseEvent", type="mousePressed", x=x0, y=y, button="left",
+             buttons=1, clickCount=1)
+    for k in range(1, 11):
+        cdp.call("Input.dispatchMouseEvent", type="mouseMoved", x=x0 + (x1 - x0) * k / 10,
+                 y=y, button="left", buttons=1)
+    cdp.call("Input.dispatchMouseEvent", type="mouseReleased", x=x1, y=y, button="left",
+             buttons=1, clickCount=1)
+    time.sleep(0.3)
+    cdp.call("Runtime.evaluate", expression="window.__hpoView.runAsync()", awaitPromise=True)
+    return {"before": before, "after": fills()}
+
+
 @dataclass
 class PageRun:
     """What a page did in the browser.
@@ -61,6 +114,7 @@ class PageRun:
         requests: URL of every request the page made (the page itself included).
         load_ms: wall time from navigation to ``ready``, measured from Python.
         screenshot: path of the PNG, when one was asked for.
+        brush: what :func:`drag_brush` saw, when a brush title was given.
     """
 
     state: dict[str, Any]
@@ -71,6 +125,7 @@ class PageRun:
     requests: list[str] = field(default_factory=list)
     load_ms: float = 0.0
     screenshot: Path | None = None
+    brush: dict[str, Any] | None = None
 
 
 def find_chromium() -> str | None:
@@ -135,7 +190,8 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
 
 
 def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120.0,
-                width: int = 1400, chromium: str | None = None) -> PageRun:
+                width: int = 1400, chromium: str | None = None,
+                brush: str | None = None) -> PageRun:
     """Open ``page`` (a local file) in headless Chromium and wait for the report to draw.
 
     Args:
@@ -144,6 +200,8 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
         timeout: seconds to wait for ``__hpoReport.ready`` or an error.
         width: viewport width in CSS pixels.
         chromium: the browser executable (default :func:`find_chromium`).
+        brush: after the screenshot, drag a brush over the chart with this title (see
+            :func:`drag_brush`).
     """
     exe = chromium or find_chromium()
     if exe is None:
@@ -159,7 +217,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
             ws = next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
             cdp = _Cdp(ws)
             try:
-                return _run(cdp, page, screenshot, timeout, width)
+                return _run(cdp, page, screenshot, timeout, width, brush)
             finally:
                 cdp.close()
         finally:
@@ -172,7 +230,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
 
 
 def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
-         width: int) -> PageRun:
+         width: int, brush: str | None) -> PageRun:
     for domain in ("Page", "Runtime", "Log", "Network"):
         cdp.call(f"{domain}.enable")
     cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
@@ -198,19 +256,25 @@ def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
         data = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         screenshot.write_bytes(base64.b64decode(data["data"]))
         shot = screenshot
+    brushed = None
+    if brush is not None and state.get("ready"):
+        cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                 deviceScaleFactor=1, mobile=False)
+        brushed = drag_brush(cdp, brush)
     time.sleep(0.1)
     cdp.call("Runtime.evaluate", expression="1")  # flush pending events
     requests = [e["params"]["request"]["url"] for e in cdp.events
                 if e["method"] == "Network.requestWillBeSent"]
     return PageRun(state=info["report"] or state, marks=info["marks"], svgs=info["svgs"],
                    canvases=info["canvases"], console_errors=_errors(cdp.events),
-                   requests=requests, load_ms=load_ms, screenshot=shot)
+                   requests=requests, load_ms=load_ms, screenshot=shot, brush=brushed)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
 
-    run = render_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    run = render_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None,
+                      brush="Objective over time")
     print(json.dumps({**run.__dict__, "screenshot": str(run.screenshot)}, indent=1,
                      default=str))
     os._exit(0)
