@@ -85,6 +85,9 @@ class Optimizer:
         self._seed = _seed(seed)
         self._strategy = make_strategy(strategy, space, self._seed, dict(options))
         self._early_stopping, self._stopper = make_stopper(early_stopping, self._strategy)
+        # Multi-fidelity strategies give each new trial a resource and cap the steps.
+        self._start_resource = getattr(self._strategy, "start_resource", None)
+        self._max_resource: int | None = getattr(self._strategy, "max_resource", None)
         self._trials: list[Trial] = []
         self._used: set[str] = set()
         self._queue: list[dict[str, Any]] = []
@@ -166,16 +169,13 @@ class Optimizer:
                 raise OptimizerError(self._exhausted_message())
             params = suggested
         trial = Trial(id=trial_id, params=dict(params), enqueued=enqueued,
-                      started_at=time.time(), resource=self._strategy_resource(trial_id))
+                      started_at=time.time(), resource=None if self._start_resource is None
+                      else int(self._start_resource(trial_id)))
         if enqueued:
             self._queue.pop(0)
         self._trials.append(trial)
         self._used.add(self._space.point_key(trial.params))
         return trial
-
-    def _strategy_resource(self, trial_id: int) -> int | None:
-        start = getattr(self._strategy, "start_resource", None)
-        return None if start is None else int(start(trial_id))
 
     def _resume(self, trial_id: int, resource: int) -> Trial:
         """A promotion the stopper just took: the paused trial runs on up to ``resource``."""
@@ -291,7 +291,7 @@ class Optimizer:
         if step <= t.last_step:
             raise OptimizerError(f"report: trial {t.id}: steps must increase; got step {step} "
                                  f"after step {t.last_step}")
-        limit = getattr(self._strategy, "max_resource", None)
+        limit = self._max_resource
         if limit is not None and step > limit:
             raise OptimizerError(f"report: trial {t.id}: step {step} is above max_resource "
                                  f"{limit}")

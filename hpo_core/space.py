@@ -248,9 +248,9 @@ class SearchSpace:
 
     def decode(self, u: Any) -> dict[str, Any]:
         """The point of a unit-cube array of shape ``(dims,)`` (closed cube, boundaries too)."""
-        arr = self._check_unit(u)
+        values = self._check_unit(u)
         out = dict(self._fixed)
-        for n, ui in zip(self._free, arr.tolist(), strict=True):
+        for n, ui in zip(self._free, values, strict=True):
             out[n] = self._params[n].from_unit(ui)  # type: ignore[union-attr]
         return {n: out[n] for n in self._params}
 
@@ -262,7 +262,7 @@ class SearchSpace:
                 f"decode_batch: expected shape (n, {self.dims}), got {arr.shape}")
         return [self.decode(row) for row in arr]
 
-    def _check_unit(self, u: Any) -> np.ndarray:
+    def _check_unit(self, u: Any) -> list[float]:
         try:
             arr = np.asarray(u, dtype=np.float64)
         except (TypeError, ValueError) as e:
@@ -270,11 +270,12 @@ class SearchSpace:
                                    f"got {_describe(u)}") from e
         if arr.shape != (self.dims,):
             raise SearchSpaceError(f"decode: expected shape ({self.dims},), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise SearchSpaceError(f"decode: expected finite values, got {arr.tolist()!r}")
-        if np.any(arr < 0.0) or np.any(arr > 1.0):
-            raise SearchSpaceError(f"decode: expected values in [0, 1], got {arr.tolist()!r}")
-        return arr
+        values: list[float] = arr.tolist()
+        if not all(0.0 <= v <= 1.0 for v in values):  # False for NaN too
+            if not all(math.isfinite(v) for v in values):
+                raise SearchSpaceError(f"decode: expected finite values, got {values!r}")
+            raise SearchSpaceError(f"decode: expected values in [0, 1], got {values!r}")
+        return values
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> list[dict[str, Any]]:
         """``n`` points drawn uniformly in the unit cube, decoded."""
@@ -293,9 +294,10 @@ class SearchSpace:
         values = [p.grid_values(grid_points, f"parameter {n!r}") for n, p in self._params.items()]
         return Grid(self.names, values)
 
-    def point_key(self, params: Mapping[str, Any]) -> str:
-        """A canonical string identifying a (validated) point: equal points, equal keys."""
-        return json.dumps([_scalar_key(params[n]) for n in self._params])
+    def point_key(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A hashable key identifying a (validated) point: equal points, equal keys (1, 1.0
+        and True are different values)."""
+        return tuple(_scalar_key(params[n]) for n in self._params)
 
     def to_strings(self, params: Mapping[str, Any]) -> dict[str, str]:
         """A point as AMT hyperparameter strings (see :func:`hp_string`)."""

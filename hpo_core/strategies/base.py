@@ -18,7 +18,27 @@ import numpy as np
 from hpo_core.space import SearchSpace
 from hpo_core.trial import Trial
 
-__all__ = ["History", "Strategy", "rng_for"]
+__all__ = ["History", "Strategy", "rng_for", "uniforms"]
+
+_MASK = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """SplitMix64's finalizer: a bijection of 64-bit integers that scrambles every bit."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def uniforms(seed: int, trial_id: int, purpose: str, n: int, attempt: int = 0) -> np.ndarray:
+    """``n`` floats in [0, 1) keyed by (seed, trial id, purpose, attempt): a counter-based
+    generator (SplitMix64 of the key and the index), cheap for the few numbers a random
+    suggestion needs. Shape ``(n,)``."""
+    key = _mix64(seed & _MASK)
+    for part in (trial_id, zlib.crc32(purpose.encode()), attempt):
+        key = _mix64((key + 0x9E3779B97F4A7C15 + part) & _MASK)
+    return np.array([(_mix64((key + i * 0x9E3779B97F4A7C15) & _MASK) >> 11) * 2.0**-53
+                     for i in range(1, n + 1)], dtype=np.float64)
 
 
 def rng_for(seed: int, trial_id: int, purpose: str, attempt: int = 0) -> np.random.Generator:
@@ -43,7 +63,7 @@ class History:
     seed: int
     minimize: bool
     trials: Sequence[Trial]
-    used_keys: frozenset[str] | set[str]
+    used_keys: frozenset[tuple[Any, ...]] | set[tuple[Any, ...]]
 
 
 class Strategy(Protocol):

@@ -104,6 +104,8 @@ class HyperbandStrategy:
 
     # ---- the stopper interface (hpo_core.stopping.Stopper)
     def start_resource(self, trial_id: int) -> int:
+        if self.mode == "stopping":  # the table registers the trial at its first report
+            return self.max_resource
         return self._table.start_trial(trial_id)
 
     def observe(self, trial_id: int, step: int, loss: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hpo_core.space import SearchSpace
-from hpo_core.strategies.base import History, rng_for
+from hpo_core.strategies.base import History, rng_for, uniforms
 
 #: Redraws before falling back to enumerating the unused points of a finite space.
 REDRAWS = 32
@@ -35,17 +35,16 @@ class RandomStrategy:
         space = self._space
         size = space.size
         if size is None:
-            return space.decode(rng_for(self._seed, trial_id, "random").random(space.dims))
+            return space.decode(uniforms(self._seed, trial_id, "random", space.dims))
         if len(history.used_keys) >= size:
             return None
         for attempt in range(REDRAWS):
-            u = rng_for(self._seed, trial_id, "random", attempt).random(space.dims)
-            point = space.decode(u)
+            point = space.decode(uniforms(self._seed, trial_id, "random", space.dims, attempt))
             if space.point_key(point) not in history.used_keys:
                 return point
         if size > ENUMERATION_LIMIT:  # nearly full and huge: keep drawing
             for attempt in range(REDRAWS, 100 * REDRAWS):
-                u = rng_for(self._seed, trial_id, "random", attempt).random(space.dims)
+                u = uniforms(self._seed, trial_id, "random", space.dims, attempt)
                 point = space.decode(u)
                 if space.point_key(point) not in history.used_keys:
                     return point
