@@ -40,7 +40,6 @@ the nearest representable value above it, within a few ulps of the range width.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass

@@ -43,7 +43,7 @@ def test_steps_must_increase(opt):
 
 def test_bad_values_and_states(opt):
     t = opt.ask()
-    with pytest.raises(OptimizerError, match="expected a real number, got '0.5'"):
+    with pytest.raises(OptimizerError, match=r"expected a real number, got '0\.5'"):
         opt.report(t, 1, "0.5")
     opt.tell(t, 0.1)
     with pytest.raises(OptimizerError, match="trial 0 is completed"):
