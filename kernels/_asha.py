@@ -154,15 +154,16 @@ def _report_one(a: RungArrays, t: int, step: int, key: float) -> int:
         if a.ctr[N_ENTRIES] + (k1 - k0) > a.ent_key.shape[0]:
             return NEED_ENTRIES
         need = 0
+        n_heaps = 3 if promo else 2  # U is only used in promotion mode
         for r in range(k0, k1):
             tbl = a.toff[b] + r - b
-            for h in range(3 * tbl, 3 * tbl + 3):
+            for h in range(3 * tbl, 3 * tbl + n_heaps):
                 need += room_needed(a.heaps, h, 2)
         if a.ctr[POOL_TOP] + need > a.pool_key.shape[0]:
             return NEED_POOL
         for r in range(k0, k1):
             tbl = a.toff[b] + r - b
-            for h in range(3 * tbl, 3 * tbl + 3):
+            for h in range(3 * tbl, 3 * tbl + n_heaps):
                 reserve(a.heaps, a.pool_key, a.pool_id, a.ctr, h, 2)
     a.ctr[TOTAL_RESOURCE] += step - tr[t, LAST]
     a.ctr[N_REPORTS] += 1
