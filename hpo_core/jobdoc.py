@@ -57,6 +57,10 @@ __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "do
 #: AMT strategy name -> hpo_core strategy name.
 STRATEGIES = {"Bayesian": "bayesian", "Random": "random", "Grid": "grid",
               "Hyperband": "hyperband"}
+#: Early stopping ``Auto`` in tuning jobs: the tuner's side is built (every intermediate
+#: objective goes to ``Optimizer.report``, a stop decision is committed, then the job gets
+#: SIGTERM); it is switched on once the multi-fidelity Optimizer is released.
+EARLY_STOPPING_AVAILABLE = False
 _DEF_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"
 _TOP = ("HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
         "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune", "Local")
@@ -214,7 +218,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
         raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
                              "must be 'Off' with Strategy 'Hyperband' (Hyperband stops "
                              "training jobs itself), got 'Auto'")
-    if early == "Auto":
+    if early == "Auto" and not EARLY_STOPPING_AVAILABLE:
         raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
                              "'Auto' is not available yet (it needs the multi-fidelity "
                              "optimizer); use 'Off'")
@@ -222,7 +226,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
         raise JobConfigError("HyperParameterTuningJobConfig.Strategy",
                              "'Hyperband' is not available in tuning jobs yet (it needs the "
                              "multi-fidelity optimizer); use 'Random', 'Grid' or 'Bayesian'")
-    max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs)
+    max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs, early)
     warm = read_warm_start(top)
     if backend not in runnable_backends():
         raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
@@ -339,7 +343,7 @@ def _objective(d: Obj, config: Obj | None) -> tuple[str, str]:
 
 
 def _check_strategy(strategy: str, definitions: list[Definition], objective_type: str,
-                    seed: int | None, max_jobs: int | None) -> int:
+                    seed: int | None, max_jobs: int | None, early: str | None) -> int:
     path = "HyperParameterTuningJobConfig.Strategy"
     if strategy == "Grid":
         if len(definitions) > 1:
@@ -360,7 +364,9 @@ def _check_strategy(strategy: str, definitions: list[Definition], objective_type
     from hpo_core.optimizer import Optimizer
 
     try:  # let the Optimizer say which strategies exist
-        Optimizer(definitions[0].space, STRATEGIES[strategy], objective_type, seed or 0)
+        extra = {"early_stopping": "auto"} if early == "Auto" else {}
+        Optimizer(definitions[0].space, STRATEGIES[strategy], objective_type, seed or 0,
+                  **extra)
     except OptimizerError as e:
         raise JobConfigError(path, f"{strategy!r}: {e}") from None
     assert max_jobs is not None

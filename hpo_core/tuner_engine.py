@@ -99,11 +99,15 @@ class Engine:
             self._progress.event(f"{self.spec.name}: already {status}; nothing to do")
             return False
         for row in store.trials("InProgress"):
-            if status != "Stopping" and row["process"] and self._adopt(row):
+            decided = self._opt.trials[row["opt_id"]].status == "stopped"  # early stopping
+            if status != "Stopping" and not decided and row["process"] and self._adopt(row):
                 continue
             if row["process"]:
                 self._backend.reap(row["process"])
-            if status == "Stopping":
+            if decided:
+                self._finish_trial(row, self._opt.trials[row["opt_id"]],
+                                   JobState("Stopped", "early stopping"), None)
+            elif status == "Stopping":
                 self._finish_trial(row, self._opt.trials[row["opt_id"]],
                                    JobState("Stopped", "tuning job stopped"), None)
             else:
@@ -283,17 +287,27 @@ class Engine:
         self._store.add_metrics(points)
 
     def _report(self, run: _Running, step: int, value: float) -> None:
-        """Every intermediate objective value arrives here, once, in step order.
+        """Every intermediate objective value arrives here, once, in step order: the one
+        place early stopping (``Auto``) and Hyperband act, through
+        ``Optimizer.report(trial, step, value) -> "continue" | "stop"``.
 
-        This is where early stopping (``Auto``) and Hyperband act once the Optimizer has
-        ``report(trial, step, value) -> "continue" | "stop"``; validation refuses both today,
-        so nothing is decided here yet.
+        A stop decision is committed (with the Optimizer state) before the job is stopped. A
+        job re-run after a crash replays its first steps: those the Optimizer already holds
+        are not reported again.
         """
         if self.spec.early_stopping == "Off" and self.spec.strategy != "Hyperband":
             return
-        decision = self._opt.report(run.trial, step, value)  # type: ignore[attr-defined]
+        if step <= getattr(run.trial, "last_step", 0):
+            return
+        try:
+            decision = self._opt.report(run.trial, step, value)  # type: ignore[attr-defined]
+        except OptimizerError as e:
+            self._progress.event(f"{run.row['name']}: step {step} not reported: {e}")
+            return
         if decision == "stop" and not run.stopping:
-            self._stop_run(run, "early stopping")
+            self._store.update_trial(run.row["id"], "stop_decided", stopped_by="early stopping",
+                                     optimizer_state=self._opt.state_dict())
+            self._stop_run(run, f"early stopping at step {step}")
 
     # ------------------------------------------------------------------ finishing
     def _poll_running(self) -> None:

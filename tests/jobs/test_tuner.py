@@ -317,3 +317,48 @@ def test_store_records_every_transition_in_order(tmp_path: Path) -> None:
     for tid in (0, 1):
         mine = [ev for t, ev in events if t == tid]
         assert mine == ["created", "started", "completed"]
+
+
+def _curve(ctx: Any) -> None:
+    """Loss curve 10 steps long; x > 0.5 is a bad curve. Returns early when told to stop."""
+    x = float(ctx.hyperparameters["x"])
+    for step in range(1, 11):
+        if ctx.should_stop:
+            return
+        ctx.report(loss=(10.0 if x > 0.5 else 1.0) + 1.0 / step)
+        time.sleep(0.01)
+
+
+def test_early_stopping_path_with_the_switch_on(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TrainingJobEarlyStoppingType: Auto`` is refused until the multi-fidelity Optimizer is
+    released (jobdoc.EARLY_STOPPING_AVAILABLE); with the switch on, the tuner's side works:
+    bad curves are stopped, their value is their last report."""
+    from hpo_core import jobdoc
+
+    doc = _grid([f"{v:.1f}" for v in (0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7)],
+                TrainingJobEarlyStoppingType="Auto")
+    doc["Local"] = {"Backend": "python"}
+    with pytest.raises(Exception, match="not available yet"):
+        TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)
+    monkeypatch.setattr(jobdoc, "EARLY_STOPPING_AVAILABLE", True)
+    try:
+        job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)
+    except Exception as e:  # the Optimizer of this checkout has no early stopping yet
+        pytest.skip(f"Optimizer without early stopping: {e}")
+    result = job.run()
+    trials = {t["TunedHyperParameters"]["x"]: t for t in job.trials()}
+    assert all(trials[x]["TrainingJobStatus"] == "Completed" for x in ("0.1", "0.2", "0.3"))
+    stopped = [t for t in trials.values() if t["TrainingJobStatus"] == "Stopped"]
+    assert stopped, result
+    store = Store(job.directory)
+    try:
+        for t in stopped:
+            row = store.trial_by_name(t["TrainingJobName"])
+            steps = store.metrics(row["id"])["loss"]
+            assert row["stopped_by"] == "early stopping" and len(steps) < 10
+            assert row["value"] == steps[-1][1]  # the last report
+    finally:
+        store.close()
+    assert result["BestTrainingJob"]["TunedHyperParameters"]["x"] in ("0.1", "0.2", "0.3",
+                                                                      "0.4")
