@@ -93,12 +93,18 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
         x = alt.X(f"{field}:N", title=name, sort=[str(v) for v in spec.values])
         extra["xOffset"] = alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-0.1, 1.1]))
     else:
-        log = isinstance(spec, Continuous | Integer) and spec.effective_scaling == "log"
-        scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-        axis = alt.Axis(values=_decades(spec.min_value, spec.max_value), format="~g") \
-            if log else alt.Axis()
-        x = alt.X(f"{field}:Q", title=name + (" (log scale)" if log else ""), scale=scale,
-                  axis=axis)
+        scaling = spec.effective_scaling if isinstance(spec, Continuous | Integer) else ""
+        if scaling == "reverse_log":  # 1 - x on a reversed log axis, labelled with x
+            x = alt.X(f"{field}r:Q", title=f"{name} (reverse-log scale)",
+                      scale=alt.Scale(type="log", reverse=True), axis=alt.Axis(
+                          values=_decades(1.0 - spec.max_value, 1.0 - spec.min_value),
+                          labelExpr="format(1 - datum.value, '~g')"))
+        elif scaling == "log":
+            x = alt.X(f"{field}:Q", title=f"{name} (log scale)", scale=alt.Scale(type="log"),
+                      axis=alt.Axis(values=_decades(spec.min_value, spec.max_value),
+                                    format="~g"))
+        else:
+            x = alt.X(f"{field}:Q", title=name, scale=alt.Scale(zero=False))
     has = f"datum.objective != null && datum['{field}'] != null"
     dots = base.mark_circle(size=35, opacity=0.8).encode(
         x=x, y=y, color=color,
@@ -234,7 +240,8 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     if lower:
         blocks.append(alt.hconcat(*lower))
     multi: list[Any] = []
-    if has_resource and any(r["resource_used"] is not None for r in rows):
+    used = {r["resource_used"] for r in rows if r["resource_used"] is not None}
+    if len(used) > 1 or rungs:  # all trials ran the same resource: nothing to show
         multi.append(_resources(alt, base, color))
         titles.append("Resource per trial")
     if rungs:

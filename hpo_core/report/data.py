@@ -86,8 +86,14 @@ def trial_rows(run: RunTable, best: list[float], fields: dict[str, str]) -> list
             v = t["params"].get(name)
             spec = run.params[name]
             row[f] = str(v) if isinstance(spec, Categorical) and v is not None else _jsonable(v)
+            if _reverse_log(spec) and isinstance(row[f], int | float):
+                row[f + "r"] = 1.0 - row[f]  # drawn on a log axis (charts._scatter)
         rows.append(row)
     return rows
+
+
+def _reverse_log(spec: Any) -> bool:
+    return isinstance(spec, Continuous) and spec.effective_scaling == "reverse_log"
 
 
 def _unit(spec: Any, name: str, value: Any) -> float | None:

@@ -202,3 +202,16 @@ def test_a_folder_that_is_not_a_job_and_a_wrong_type(tmp_path: Path) -> None:
         read_run(tmp_path)
     with pytest.raises(ReportError, match="got int"):
         read_run(3)
+
+
+def test_a_multi_definition_space_gives_one_column_per_parameter_name() -> None:
+    from hpo_core.report.runs import _job_params
+    from hpo_core.space import Categorical, Continuous, Integer, SearchSpace
+    from hpo_core.tuner_rules import combined_space
+
+    a = SearchSpace({"lr": Continuous(1e-4, 1e-1, "log"), "depth": Integer(1, 8)})
+    b = SearchSpace({"lr": Continuous(1e-4, 1e-1, "log"), "depth": Categorical(["s", "m"])})
+    params = _job_params(combined_space({"xgb": a, "mlp": b}))
+    assert list(params) == ["lr", "depth"]
+    assert params["lr"] == a["lr"]
+    assert not isinstance(params["depth"], Integer | Categorical)  # types differ: objects

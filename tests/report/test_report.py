@@ -204,3 +204,9 @@ def test_importance_finds_the_parameter_that_matters() -> None:
     assert got["noise"] < 0.1
     assert got["x"] > got["c"] > got["noise"]
     assert importance(_run({"x": [0.1] * 5}, [1.0] * 5)) == []  # too few trials
+
+
+def test_resource_chart_is_left_out_when_every_trial_used_the_same() -> None:
+    _, titles = dashboard(read_run(optimizer_run(12, 1, pending=0)))
+    assert "Resource per trial" not in titles and "Rung survival" not in titles
+    assert "Learning curves (intermediate objective)" in titles
