@@ -68,3 +68,14 @@ def job_name(docker_client: Any) -> Iterator[str]:
     yield name
     for c in docker_client.containers.list(all=True, filters={"label": f"hpo.job={name}"}):
         c.remove(force=True)
+
+
+@pytest.fixture(scope="session")
+def local_ray() -> Iterator[Any]:
+    """A local Ray instance (2 CPUs, small object store) for the session's Ray tests."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False,
+                 log_to_driver=False)
+    yield ray
+    ray.shutdown()
