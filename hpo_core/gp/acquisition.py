@@ -15,9 +15,12 @@ without forming ``EI``, which underflows to 0 for ``u`` below about -38 and leav
 gradient. With ``t = -u``:
 
     u > -1:                     log h(u) directly
-    -1/sqrt(eps) < u <= -1:     log h(u) = log phi(u) + log(1 - t R(t)),
+    -1000 < u <= -1:            log h(u) = log phi(u) + log(1 - t R(t)),
                                 t R(t) = t sqrt(pi/2) erfcx(t / sqrt2)   (Mills ratio R)
-    u <= -1/sqrt(eps):          log h(u) ~ log phi(u) - 2 log t      (1 - t R(t) ~ 1/t^2)
+    u <= -1000:                 1 - t R(t) = t^-2 (1 - 3 t^-2 + 15 t^-4 - ...), so
+                                log h(u) = log phi(u) - 2 log t + log1p(-3/t^2 + 15/t^4)
+                                (the next term is below 1e-16 relative; computing
+                                ``1 - t R(t)`` there would cancel catastrophically)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ __all__ = ["log_ei", "log_h", "ucb"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _HALF_LOG_PI_2 = 0.5 * math.log(math.pi / 2.0)
-_ASYMPTOTIC = -1.0 / math.sqrt(jnp.finfo(jnp.float64).eps)
+_ASYMPTOTIC = -1000.0
 
 
 def _log1mexp(a: jax.Array) -> jax.Array:
@@ -49,8 +52,9 @@ def log_h(u: jax.Array) -> jax.Array:
     t = jnp.where((u <= -1.0) & (u > _ASYMPTOTIC), -u, 2.0)
     log_tr = jnp.log(t) + _HALF_LOG_PI_2 + jnp.log(erfcx(t / math.sqrt(2.0)))
     middle = log_phi + _log1mexp(jnp.minimum(log_tr, -1e-300))
-    t_far = jnp.where(u <= _ASYMPTOTIC, -u, 1.0)
-    far = log_phi - 2.0 * jnp.log(t_far)
+    t_far = jnp.where(u <= _ASYMPTOTIC, -u, 1e3)
+    inv2 = 1.0 / (t_far * t_far)
+    far = log_phi - 2.0 * jnp.log(t_far) + jnp.log1p(inv2 * (-3.0 + 15.0 * inv2))
     return jnp.where(u > -1.0, direct, jnp.where(u > _ASYMPTOTIC, middle, far))
 
 

@@ -76,7 +76,7 @@ def _direction(g: jax.Array, s: jax.Array, y: jax.Array, rho: jax.Array,
 
 def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Array,
              lower: jax.Array, upper: jax.Array, free: jax.Array, max_iter: jax.Array,
-             gtol: float = 1e-6) -> LbfgsResult:
+             gtol: float = 1e-6, ftol: float = 1e-9) -> LbfgsResult:
     """Minimize ``fun`` (returning ``(f, grad)``) over the box from ``x0``.
 
     Args:
@@ -86,6 +86,7 @@ def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Ar
         free: ``(p,)`` bool, which variables may move.
         max_iter: () int, iteration cap (an array leaf: changing it does not recompile).
         gtol: stop when the largest projected gradient component is below this.
+        ftol: stop when an iteration lowers ``f`` by less than ``ftol * (1 + |f|)``.
 
     Returns:
         The best point found, its value and the number of iterations.
@@ -142,7 +143,7 @@ def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Ar
         f = jnp.where(improved, f_new, st.f)
         g = jnp.where(improved, g_new, st.g)
         small = jnp.max(jnp.abs(projected(x, g))) < gtol
-        stalled = ~improved | (st.f - f <= 1e-12 * (1.0 + jnp.abs(f)))
+        stalled = ~improved | (st.f - f <= ftol * (1.0 + jnp.abs(f)))
         return _State(x, f, g, s, y, rho, st.stored + keep.astype(st.stored.dtype), st.k + 1,
                       small | stalled)
 

@@ -34,8 +34,8 @@ from jax.scipy.linalg import cho_solve, solve_triangular
 from jax.scipy.special import ndtri
 
 from hpo_core.gp import lbfgs
-from hpo_core.gp.covariance import matern52, matern52_grad, per_dim_sq_dist, scaled_sq_dist
-from hpo_core.gp.tracing import count_trace
+from hpo_core.gp.covariance import hamming, matern52, matern52_grad, scaled_sq_dist
+from hpo_core.gp.tracing import entry_point
 
 __all__ = ["GPData", "GPState", "Prior", "bucket_size", "condition_on_pending", "default_prior",
            "fit", "hyperparameters", "log_marginal_likelihood", "posterior", "warp_outputs",
@@ -62,13 +62,13 @@ class Prior(NamedTuple):
 
 
 class GPData(NamedTuple):
-    """Padded observations. ``levels[j]`` is the number of categories of a categorical
-    coordinate, 0 for a numeric one."""
+    """Padded observations. The last ``levels.shape[0]`` columns of ``x`` are categorical
+    (cell centres ``(i + 0.5) / k``) and ``levels`` holds their numbers of categories ``k``."""
 
     x: jax.Array  # (N, d)
     y: jax.Array  # (N,)
     mask: jax.Array  # (N,) bool
-    levels: jax.Array  # (d,)
+    levels: jax.Array  # (c,)
 
 
 class GPState(NamedTuple):
@@ -78,7 +78,7 @@ class GPState(NamedTuple):
     z: jax.Array  # (N,) targets (fantasies included)
     mask: jax.Array  # (N,) rows in the model (observed or fantasized)
     observed: jax.Array  # (N,) rows that are real observations
-    levels: jax.Array  # (d,)
+    levels: jax.Array  # (c,)
     theta: jax.Array  # (d + 2,)
     ls: jax.Array  # (d,)
     signal: jax.Array  # ()
@@ -152,7 +152,7 @@ def _cholesky(k: jax.Array, mask: jax.Array) -> jax.Array:
 def _covariance(x: jax.Array, mask: jax.Array, levels: jax.Array, ls: jax.Array, s: jax.Array,
                 noise: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """``(K, r2, both)`` with ``both[a, b]`` true where rows a and b are real."""
-    r2 = scaled_sq_dist(x, x, ls, levels)  # (N, N)
+    r2 = scaled_sq_dist(x, x, ls, levels, same=True)  # (N, N)
     both = mask[:, None] & mask[None, :]
     k = jnp.where(both, s * matern52(r2), 0.0) + jnp.diag(jnp.where(mask, noise, 1.0))
     return k, r2, both
@@ -171,10 +171,17 @@ def _objective_and_grad(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.
     k_inv = cho_solve((chol, True), jnp.eye(k.shape[0], dtype=k.dtype))
     w = jnp.where(both, k_inv - jnp.outer(alpha, alpha), 0.0)  # (N, N)
     g = w * (s * matern52_grad(r2))  # dK/dr2 weighted
-    # sum_ab G_ab D_j(a, b) for each dimension j, one (N, N) slab at a time.
-    per_dim = jax.lax.map(
-        lambda c: jnp.sum(g * per_dim_sq_dist(c[0][:, None], c[0][None, :], c[1])),
-        (x.T, levels))  # (d,)
+    # sum_ab G_ab D_j(a, b) per dimension j. Numeric: 2 sum_a x_aj^2 (G 1)_a - 2 x_j' G x_j
+    # (G is symmetric); categorical: one (N, N) Hamming slab at a time.
+    c = levels.shape[0]
+    p = x.shape[1] - c
+    xn = x[:, :p]
+    numeric = 2.0 * (jnp.sum(g, axis=1) @ (xn * xn)) - 2.0 * jnp.sum(xn * (g @ xn), axis=0)
+    per_dim = numeric
+    if c:
+        cat = jax.lax.map(lambda col: jnp.sum(g * hamming(col[0][:, None], col[0][None, :],
+                                                          col[1])), (x[:, p:].T, levels))
+        per_dim = jnp.concatenate([numeric, cat])
     ls_part = ls - prior.ls_floor  # d ls / d t_ls
     grad_ls = 0.5 * per_dim * (-2.0 / ls**3) * ls_part
     grad_s = 0.5 * jnp.sum(w * matern52(r2)) * s
@@ -186,7 +193,7 @@ def _objective_and_grad(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.
     return value, (grad + grad_prior) / n
 
 
-@jax.jit
+@entry_point
 def warp_outputs(y: jax.Array, mask: jax.Array) -> jax.Array:
     """Warped, standardized targets ``z`` ``(N,)`` (0 on padded rows).
 
@@ -195,7 +202,6 @@ def warp_outputs(y: jax.Array, mask: jax.Array) -> jax.Array:
     from the better half (Vizier's half-rank warp: outliers lose their leverage); then a
     concave log warp stretches the good end; then the real rows are standardized.
     """
-    count_trace("warp_outputs")
     ok = mask & jnp.isfinite(y)
     worst = jnp.max(jnp.where(ok, y, -jnp.inf))
     worst = jnp.where(jnp.isfinite(worst), worst, 0.0)
@@ -254,10 +260,9 @@ def _starts(key: jax.Array, prior: Prior, d: int, warm: jax.Array | None) -> jax
     return jnp.clip(jnp.concatenate([first[None], mode[None], draws]), lower, upper)
 
 
-@jax.jit
+@entry_point
 def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: jax.Array,
          max_iter: jax.Array) -> GPState:
-    count_trace("fit")
     x = data.x.astype(jnp.float64)
     z = warp_outputs(data.y.astype(jnp.float64), data.mask)
     d = x.shape[1]
@@ -297,21 +302,19 @@ def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None
     return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter))
 
 
-@jax.jit
+@entry_point
 def with_hyperparameters(data: GPData, theta: jax.Array, prior: Prior) -> GPState:
     """Condition on ``data`` with fixed hyperparameters ``theta`` (no optimization): the cheap
     update when new rows arrive between refits."""
-    count_trace("with_hyperparameters")
     x = data.x.astype(jnp.float64)
     z = warp_outputs(data.y.astype(jnp.float64), data.mask)
     return _state(jnp.asarray(theta, jnp.float64), x, z, data.mask, data.mask, data.levels,
                   prior)
 
 
-@jax.jit
+@entry_point
 def posterior(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Posterior mean and variance of the latent function at ``x`` ``(m, d)``: two ``(m,)``."""
-    count_trace("posterior")
     r2 = scaled_sq_dist(x, state.x, state.ls, state.levels)  # (m, N)
     ks = jnp.where(state.mask[None, :], state.signal * matern52(r2), 0.0)
     mean = ks @ state.alpha
@@ -320,11 +323,10 @@ def posterior(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     return mean, var
 
 
-@jax.jit
+@entry_point
 def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior) -> GPState:
     """Kriging believer: add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in
     ``state.x``) with the posterior mean as their target; hyperparameters unchanged."""
-    count_trace("condition_on_pending")
     pending = pending & ~state.mask
     mean, _ = posterior(state, state.x)
     z = jnp.where(pending, mean, state.z)
@@ -332,10 +334,9 @@ def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior) -> GP
                   prior)
 
 
-@jax.jit
+@entry_point
 def log_marginal_likelihood(data: GPData, theta: jax.Array, prior: Prior) -> jax.Array:
     """``log p(z | theta)`` of the warped targets (padded rows excluded)."""
-    count_trace("log_marginal_likelihood")
     z = warp_outputs(data.y.astype(jnp.float64), data.mask)
     n = jnp.maximum(jnp.sum(data.mask), 1)
     value, _ = _objective_and_grad(jnp.asarray(theta, jnp.float64), data.x.astype(jnp.float64),

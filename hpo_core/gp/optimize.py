@@ -22,7 +22,6 @@ points that decode to an observed or pending trial.
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import jax
@@ -32,7 +31,7 @@ from hpo_core.gp import lbfgs
 from hpo_core.gp.acquisition import log_ei, ucb
 from hpo_core.gp.model import GPState, posterior
 from hpo_core.gp.sobol import sobol_unit
-from hpo_core.gp.tracing import count_trace
+from hpo_core.gp.tracing import entry_point
 
 __all__ = ["AcqConfig", "CubeSpec", "acquisition_values", "incumbent", "optimize_acquisition"]
 
@@ -125,7 +124,7 @@ def _refine(state: GPState, x: jax.Array, best: jax.Array, cube: CubeSpec,
     return res.x, -res.f
 
 
-@functools.partial(jax.jit, static_argnames=("n_starts", "n_perturb", "rounds", "n_pool_out"))
+@entry_point(static_argnames=("n_starts", "n_perturb", "rounds", "n_pool_out"))
 def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: CubeSpec,
                          config: AcqConfig, n_starts: int = 8, n_perturb: int = 256,
                          rounds: int = 2, n_pool_out: int = 32) -> tuple[jax.Array, jax.Array]:
@@ -145,7 +144,6 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     Returns:
         ``(x (S + n_pool_out, d), score (S + n_pool_out,))`` sorted by decreasing score.
     """
-    count_trace("optimize_acquisition")
     d = state.x.shape[1]
     k_shift, k_pick, k_noise = jax.random.split(key, 3)
     best = incumbent(state)

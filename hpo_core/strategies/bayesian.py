@@ -53,6 +53,9 @@ __all__ = ["BayesianStrategy", "check_bayesian_options", "initial_design_size"]
 REFIT_ALWAYS = 40
 #: Above it, refit once the observed count has grown by this fraction since the last fit.
 REFIT_GROWTH = 0.1
+#: L-BFGS iterations per restart of a fit below / above ``REFIT_ALWAYS`` observations.
+FIT_ITERATIONS = 60
+LATE_FIT_ITERATIONS = 30
 #: Integer coordinates with at most this many values are swept exactly; wider ones move with
 #: the gradient and are rounded by ``decode``.
 SWEEP_LIMIT = 64
@@ -213,6 +216,7 @@ class BayesianStrategy:
         y = np.zeros(size)
         for i, t in enumerate(observed + pending):
             x[i] = self._row(t)
+        x = x[:, core["perm"]]  # categorical coordinates last, as the GP expects
         sign = 1.0 if history.minimize else -1.0
         y[:n_obs] = [np.nan if t.value is None else sign * t.value for t in observed]
         mask = np.arange(size) < n_obs
@@ -222,7 +226,8 @@ class BayesianStrategy:
         if self._needs_refit(n_obs):
             key = _jax_key(rng_for(self._seed, trial_id, "gp-fit"))
             warm = None if self._fit is None else self._fit[1]
-            state = gp.fit(data, key, prior, warm_start=warm)
+            max_iter = FIT_ITERATIONS if n_obs < REFIT_ALWAYS else LATE_FIT_ITERATIONS
+            state = gp.fit(data, key, prior, warm_start=warm, max_iter=max_iter)
             self._fit = (n_obs, np.asarray(state.theta))
         else:
             assert self._fit is not None
@@ -231,9 +236,12 @@ class BayesianStrategy:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior)
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
-        xs, _ = gp.optimize_acquisition(state, key, core["pool"], core["cube"], core["config"])
+        xs, _ = gp.optimize_acquisition(state, key, core["pool"], core["cube"], core["config"],
+                                        rounds=core["rounds"])
+        u = np.empty(space.dims)
         for row in np.asarray(xs):
-            point = space.decode(np.clip(row, 0.0, 1.0))
+            u[core["perm"]] = np.clip(row, 0.0, 1.0)
+            point = space.decode(u)
             if space.point_key(point) not in history.used_keys:
                 return point
         return RandomStrategy(space, self._seed).suggest(trial_id, history)
@@ -257,19 +265,22 @@ class BayesianStrategy:
 
         space = self._space
         coords = space.coordinates
-        levels = np.array([c.n_values if c.kind == "categorical" else 0 for c in coords],
+        # GP column order: numeric coordinates, then categorical ones.
+        perm = [j for j, c in enumerate(coords) if c.kind != "categorical"]
+        perm += [j for j, c in enumerate(coords) if c.kind == "categorical"]
+        levels = np.array([c.n_values for c in coords if c.kind == "categorical"],
                           dtype=np.float64)
         swept: list[tuple[int, list[float]]] = []
         moving = np.ones(space.dims, dtype=bool)
-        for j, c in enumerate(coords):
-            p = space[c.name]
+        for col, j in enumerate(perm):
+            p = space[coords[j].name]
             if isinstance(p, Categorical):
-                swept.append((j, [(i + 0.5) / p.n_values for i in range(p.n_values)]))
+                swept.append((col, [(i + 0.5) / p.n_values for i in range(p.n_values)]))
             elif isinstance(p, Integer) and p.n_values <= SWEEP_LIMIT:
-                swept.append((j, [p.to_unit(k) for k in range(p.min_value, p.max_value + 1)]))
+                swept.append((col, [p.to_unit(k) for k in range(p.min_value, p.max_value + 1)]))
             else:
                 continue
-            moving[j] = False
+            moving[col] = False
         width = max([len(v) for _, v in swept], default=1)
         table = np.zeros((len(swept), width))
         ok = np.zeros((len(swept), width), dtype=bool)
@@ -281,8 +292,9 @@ class BayesianStrategy:
                            jnp.asarray(table), jnp.asarray(ok))
         config = gp.AcqConfig(jnp.asarray(self._acquisition == "ucb"),
                               jnp.asarray(self._ucb_beta), jnp.asarray(25))
-        self._core = {"levels": jnp.asarray(levels), "prior": gp.default_prior(space.dims),
-                      "cube": cube, "config": config,
+        self._core = {"levels": jnp.asarray(levels), "perm": np.asarray(perm, dtype=int),
+                      "prior": gp.default_prior(space.dims),
+                      "cube": cube, "config": config, "rounds": 2 if swept else 1,
                       "pool": jnp.asarray(gp.sobol_table(POOL_SIZE, space.dims))}
         return self._core
 

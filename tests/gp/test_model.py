@@ -1,0 +1,137 @@
+"""GP model: padding, interpolation, analytic gradient, warping, pending points, compiles."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.linalg import cho_solve
+
+from hpo_core import gp
+from hpo_core.gp import model
+from tests.gp.conftest import make_data
+
+
+def test_bucket_sizes_are_geometric_and_few():
+    sizes = []
+    n = 1
+    while n <= 2048:
+        sizes.append(gp.bucket_size(n))
+        n = sizes[-1] + 1
+    assert sizes[:8] == [16, 24, 32, 48, 64, 96, 128, 192]
+    assert len(set(sizes)) <= 15
+    assert all(gp.bucket_size(n) >= n for n in range(1, 3000, 7))
+
+
+def test_padding_changes_neither_fit_nor_likelihood(smooth_data, seed):
+    x, y = smooth_data
+    prior = gp.default_prior(2)
+    small = make_data(x, y, 24)
+    big = make_data(x, y, 48, fill=0.37)  # padded rows hold junk: it must not matter
+    key = jax.random.key(seed)
+    a, b = gp.fit(small, key, prior), gp.fit(big, key, prior)
+    assert np.allclose(a.theta, b.theta, rtol=1e-6, atol=1e-8)
+    assert np.allclose(a.objective, b.objective, rtol=1e-10)
+    theta = a.theta + 0.2
+    lml = jax.jit(gp.log_marginal_likelihood)
+    assert np.allclose(lml(small, theta, prior), lml(big, theta, prior), rtol=1e-12)
+    za = gp.warp_outputs(small.y, small.mask)
+    zb = gp.warp_outputs(big.y, big.mask)
+    ga = model._objective_and_grad(theta, small.x, za, small.mask, small.levels, prior)[1]
+    gb = model._objective_and_grad(theta, big.x, zb, big.mask, big.levels, prior)[1]
+    assert np.allclose(ga, gb, rtol=1e-9, atol=1e-12)
+    q = jnp.asarray(np.random.default_rng(seed).random((9, 2)))
+    post = jax.jit(gp.posterior)
+    for u, v in zip(post(a, q), post(b, q), strict=True):
+        assert np.allclose(u, v, rtol=1e-6, atol=1e-9)
+
+
+def _naive_objective(theta, x, z, mask, levels, prior):
+    """MAP objective per row written with autodiff-friendly dense algebra (the reference)."""
+    n = jnp.sum(mask)
+    ls, s, noise = model.hyperparameters(theta, prior)
+    k, _, _ = model._covariance(x, mask, levels, ls, s, noise)
+    chol = jnp.linalg.cholesky(k)
+    alpha = cho_solve((chol, True), z)
+    nll = 0.5 * z @ alpha + jnp.sum(jnp.log(jnp.diagonal(chol))) + 0.5 * n * jnp.log(2 * jnp.pi)
+    return (nll + model._prior_nlp(theta, prior)) / n
+
+
+def test_analytic_gradient_matches_autodiff(seed):
+    rng = np.random.default_rng(seed)
+    num = rng.random((15, 2))
+    cat = (rng.integers(0, 3, (15, 1)) + 0.5) / 3
+    x = np.concatenate([num, cat], 1)
+    y = num[:, 0] ** 2 + np.sin(4 * num[:, 1]) + cat[:, 0]
+    data = make_data(x, y, 24, levels=[3.0])
+    prior = gp.default_prior(3)
+    z = gp.warp_outputs(data.y, data.mask)
+    theta = jnp.asarray(rng.normal(-0.5, 0.5, 5))
+    value, grad = jax.jit(model._objective_and_grad)(theta, data.x, z, data.mask, data.levels,
+                                                     prior)
+    ref_v, ref_g = jax.value_and_grad(_naive_objective)(theta, data.x, z, data.mask,
+                                                        data.levels, prior)
+    assert np.allclose(value, ref_v, rtol=1e-10)
+    assert np.allclose(grad, ref_g, rtol=1e-6, atol=1e-9)
+
+
+def test_posterior_interpolates_noiseless_data(smooth_data, seed):
+    x, y = smooth_data
+    prior = gp.default_prior(2, deterministic=True)
+    state = jax.jit(gp.fit)(make_data(x, y), jax.random.key(seed), prior)
+    mean, var = jax.jit(gp.posterior)(state, jnp.asarray(x))
+    z = np.asarray(state.z)[: len(y)]
+    assert np.max(np.abs(np.asarray(mean) - z)) < 1e-3
+    assert np.max(var) < 1e-4 * float(state.signal)
+    _, far_var = gp.posterior(state, jnp.full((1, 2), 5.0))
+    assert float(far_var[0]) > 0.9 * float(state.signal)
+
+
+def test_warp_handles_failures_and_tames_outliers():
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan, 1e9])
+    data = make_data(np.zeros((8, 1)), y, 16)
+    z = np.asarray(jax.jit(gp.warp_outputs)(data.y, data.mask))[:8]
+    assert np.all(np.isfinite(z))
+    assert np.all(np.diff(z[:6]) > 0)  # order kept
+    assert z[6] == z[7] == z.max()  # a failure is as bad as the worst value
+    assert z.max() < 3.0  # the 1e9 outlier no longer dominates
+    assert abs(z.mean()) < 1e-12 and abs(z.std() - 1.0) < 1e-9
+    assert np.all(np.asarray(gp.warp_outputs(data.y, data.mask))[8:] == 0.0)
+
+
+def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed):
+    x, y = smooth_data
+    prior = gp.default_prior(2)
+    size = gp.bucket_size(len(y) + 2)
+    data = make_data(np.concatenate([x, [[0.9, 0.9], [0.05, 0.5]]]),
+                     np.concatenate([y, [0.0, 0.0]]), size)
+    data = data._replace(mask=jnp.arange(size) < len(y))
+    state = jax.jit(gp.fit)(data, jax.random.key(seed), prior)
+    pending = (jnp.arange(size) >= len(y)) & (jnp.arange(size) < len(y) + 2)
+    cond = jax.jit(gp.condition_on_pending)(state, pending, prior)
+    p = data.x[len(y):len(y) + 2]
+    m0, v0 = gp.posterior(state, p)
+    m1, v1 = gp.posterior(cond, p)
+    assert np.allclose(m0, m1, atol=1e-3)
+    assert np.all(v1 < 0.5 * v0)
+    assert np.array_equal(cond.observed, state.observed)
+
+
+def test_with_hyperparameters_reproduces_the_fit(smooth_data, seed):
+    x, y = smooth_data
+    prior = gp.default_prior(2)
+    data = make_data(x, y)
+    state = gp.fit(data, jax.random.key(seed), prior)
+    again = jax.jit(gp.with_hyperparameters)(data, state.theta, prior)
+    assert np.allclose(again.alpha, state.alpha) and np.allclose(again.chol, state.chol)
+
+
+def test_no_recompilation_within_a_bucket(seed):
+    rng = np.random.default_rng(seed)
+    prior = gp.default_prior(2)
+    counts = []
+    for n in (17, 20, 24):  # all in the 24 bucket
+        x = rng.random((n, 2))
+        gp.fit(make_data(x, x.sum(1), 24), jax.random.key(n), prior, max_iter=5)
+        counts.append(gp.compile_counts().get("fit", 0))
+    assert counts[0] == counts[1] == counts[2]
