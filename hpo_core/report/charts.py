@@ -92,8 +92,8 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
     if isinstance(spec, Categorical):
         x = alt.X(f"{field}:N", title=name, sort=[str(v) for v in spec.values])
         extra["xOffset"] = alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-0.1, 1.1]))
-    else:
-        scaling = spec.effective_scaling if isinstance(spec, Continuous | Integer) else ""
+    elif isinstance(spec, Continuous | Integer):
+        scaling = spec.effective_scaling
         if scaling == "reverse_log":  # 1 - x on a reversed log axis, labelled with x
             x = alt.X(f"{field}r:Q", title=f"{name} (reverse-log scale)",
                       scale=alt.Scale(type="log", reverse=True), axis=alt.Axis(
@@ -105,6 +105,8 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
                                     format="~g"))
         else:
             x = alt.X(f"{field}:Q", title=name, scale=alt.Scale(zero=False))
+    else:  # a column whose definitions disagree on its type
+        x = alt.X(f"{field}:N", title=name)
     has = f"datum.objective != null && datum['{field}'] != null"
     dots = base.mark_circle(size=35, opacity=0.8).encode(
         x=x, y=y, color=color,
@@ -176,10 +178,6 @@ def _rungs(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
     return alt.layer(bars, text).properties(title="Rung survival", width=300, height=200)
 
 
-def _rows_of(alt: Any, charts: list[Any]) -> list[Any]:
-    return [alt.hconcat(*charts[i:i + _PER_ROW]) for i in range(0, len(charts), _PER_ROW)]
-
-
 def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     """The whole report as one Altair chart, and the titles of its charts in order.
 
@@ -193,6 +191,40 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     alt, pd = require("altair"), require("pandas")
     names = free_params(run)
     fields = {n: f"p{i}" for i, n in enumerate(names)}
+    rows, unit = _rows(run, fields)
+    statuses = [s for s in STATUS_COLORS if any(r["status"] == s for r in rows)]
+    base = alt.Chart(pd.DataFrame(rows))
+    brush = alt.selection_interval(name="time_brush", encodings=["x"])
+    color = _status_color(alt, brush, statuses)
+    layout: list[list[Any]] = [[_time_chart(alt, base, brush, color, run.metric, unit),
+                                _distribution(alt, base, brush, run.metric)]]
+    scatters = [_scatter(alt, base, color, run, n, fields[n]) for n in names]
+    layout += [scatters[i:i + _PER_ROW] for i in range(0, len(scatters), _PER_ROW)]
+    par = parallel_rows(run, rows, fields)
+    if par and names:
+        layout.append([_parallel(alt, pd, brush, run, par, [*names, run.metric])])
+    imp = importance(run)
+    end_of = {r["trial"]: r["end"] for r in rows}
+    curve_rows = [{"trial": t["id"], "step": s, "value": v, "status": t["status"],
+                   "end": end_of[t["id"]]} for t in run.trials for s, v in t["reports"]]
+    layout.append(([_importance(alt, pd, imp)] if imp else []) +
+                  ([_curves(alt, pd, color, run, curve_rows)] if curve_rows else []))
+    has_resource = any(t["reports"] or t["resource"] is not None for t in run.trials)
+    rungs = rung_rows(run) if has_resource else []
+    used = {r["resource_used"] for r in rows if r["resource_used"] is not None}
+    # when every trial ran the same resource there is nothing to show
+    layout.append(([_resources(alt, base, color)] if len(used) > 1 or rungs else []) +
+                  ([_rungs(alt, pd, rungs)] if rungs else []))
+    layout = [row for row in layout if row]
+    chart = alt.vconcat(*[alt.hconcat(*row) for row in layout]).configure_view(
+        stroke="#eee").configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
+        fontSize=13, anchor="start")
+    return chart, [str(c.title) for row in layout for c in row]
+
+
+def _rows(run: RunTable, fields: dict[str, str]) -> tuple[list[dict[str, Any]], str]:
+    """The trial records of the charts, with ``end`` in the time axis' unit since the first
+    start (the brushed field) and a deterministic jitter for categorical strips."""
     values = [t["value"] if t["status"] == "completed" else None for t in run.trials]
     best = best_so_far(values, [t["status"] == "completed" for t in run.trials],
                        [t["end"] for t in run.trials], [t["id"] for t in run.trials],
@@ -202,53 +234,9 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     t0 = min(starts) if starts else 0.0
     for r, t in zip(rows, run.trials, strict=True):
         r["t"] = None if t["end"] is None else t["end"] - t0
-        r["jitter"] = (r["trial"] * 0.6180339887) % 1.0  # deterministic strip jitter
+        r["jitter"] = (r["trial"] * 0.6180339887) % 1.0
     unit, per = _time_unit(rows)
-    for r in rows:  # the brushed field: end time in the axis unit
-        r["end"] = None if r.pop("t") is None else round((r["end"] / 1000.0 - t0) / per, 6)
-    statuses = [s for s in STATUS_COLORS if any(r["status"] == s for r in rows)]
-    base = alt.Chart(pd.DataFrame(rows))
-    brush = alt.selection_interval(name="time_brush", encodings=["x"])
-    color = _status_color(alt, brush, statuses)
-    charts: list[tuple[str, Any]] = [
-        ("time", _time_chart(alt, base, brush, color, run.metric, unit)),
-        ("distribution", _distribution(alt, base, brush, run.metric))]
-    scatters = [_scatter(alt, base, color, run, n, fields[n]) for n in names]
-    par = parallel_rows(run, rows, fields)
-    imp = importance(run)
-    end_of = {r["trial"]: r["end"] for r in rows}
-    status_of = {t["id"]: t["status"] for t in run.trials}
-    curve_rows = [{"trial": t["id"], "step": s, "value": v, "status": status_of[t["id"]],
-                   "end": end_of[t["id"]]} for t in run.trials for s, v in t["reports"]]
-    has_resource = any(t["reports"] or t["resource"] is not None for t in run.trials)
-    rungs = rung_rows(run) if has_resource else []
-    blocks: list[Any] = [alt.hconcat(charts[0][1], charts[1][1])]
-    titles = ["Objective over time (line: best so far)",
-              "Objective distribution (coloured: brushed trials)"]
-    blocks += _rows_of(alt, scatters)
-    titles += [f"{run.metric} vs {n}" for n in names]
-    lower: list[Any] = []
-    if par and names:
-        blocks.append(_parallel(alt, pd, brush, run, par, [*names, run.metric]))
-        titles.append("Parallel coordinates (black: best trial)")
-    if imp:
-        lower.append(_importance(alt, pd, imp))
-        titles.append("Parameter importance")
-    if curve_rows:
-        lower.append(_curves(alt, pd, color, run, curve_rows))
-        titles.append("Learning curves (intermediate objective)")
-    if lower:
-        blocks.append(alt.hconcat(*lower))
-    multi: list[Any] = []
-    used = {r["resource_used"] for r in rows if r["resource_used"] is not None}
-    if len(used) > 1 or rungs:  # all trials ran the same resource: nothing to show
-        multi.append(_resources(alt, base, color))
-        titles.append("Resource per trial")
-    if rungs:
-        multi.append(_rungs(alt, pd, rungs))
-        titles.append("Rung survival")
-    if multi:
-        blocks.append(alt.hconcat(*multi))
-    chart = alt.vconcat(*blocks).configure_view(stroke="#eee").configure_axis(
-        labelFontSize=11, titleFontSize=12).configure_title(fontSize=13, anchor="start")
-    return chart, titles
+    for r in rows:
+        t = r.pop("t")
+        r["end"] = None if t is None else round(t / per, 6)
+    return rows, unit

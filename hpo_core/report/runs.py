@@ -130,7 +130,7 @@ def from_job_dir(directory: str | os.PathLike[str]) -> RunTable:
     """Read a tuning-job directory's store (read-only; a running tuner is not disturbed)."""
     from hpo_core.store import Store
 
-    store = Store(directory)
+    store = Store(Path(directory))
     try:
         doc = store.get("document") or {}
         state = store.get("optimizer")
