@@ -307,7 +307,7 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
     channels = own.get("channels") if own.get("channels") is not None else local["channels"]
     backend = local["backend"]
     check_backend_fields(d, backend)
-    if not command and not has_function and backend in ("local", "python"):
+    if not command and not has_function and backend in ("local", "python", "ray"):
         where = f"Local.Definitions.{name}.Command" if multi else "Local.Command"
         raise JobConfigError(where, "required field is missing: the argv that runs one "
                              "training job, e.g. [\"python\", \"train.py\"]")

@@ -200,14 +200,15 @@ def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Back
         from hpo_core.adapters.python import PythonBackend
 
         return PythonBackend(function)
-    if spec.backend in ("docker", "sagemaker"):
+    if spec.backend in ("docker", "sagemaker", "ray"):
         import importlib
 
         from hpo_core.adapters.jobdefs import definitions_of
 
         module = importlib.import_module(f"hpo_core.adapters.{spec.backend}")
-        cls = module.DockerBackend if spec.backend == "docker" else module.SageMakerBackend
-        return cls(spec.name, definitions_of(spec.document))  # type: ignore[no-any-return]
+        cls = {"docker": "DockerBackend", "sagemaker": "SageMakerBackend",
+               "ray": "RayBackend"}[spec.backend]
+        return getattr(module, cls)(spec.name, definitions_of(spec.document))  # type: ignore[no-any-return]
     from hpo_core.adapters.local import LocalBackend
 
     return LocalBackend()

@@ -28,6 +28,8 @@ MAX_JOBS = 24
 
 
 def _snapshot(folder: Path) -> tuple[str | None, dict[str, float], list[str], int]:
+    if not (folder / "tuning.sqlite").exists():  # killed before it created its store
+        return "InProgress", {}, [], 0
     store = Store(folder)
     try:
         done = {t["name"]: t["value"] for t in store.trials("Completed")}
