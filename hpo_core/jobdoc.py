@@ -203,6 +203,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     assert limits is not None
     max_jobs = limits.integer("MaxNumberOfTrainingJobs", lo=1, required=strategy != "Grid")
     max_parallel = limits.integer("MaxParallelTrainingJobs", lo=1, required=True)
+    assert max_parallel is not None
     max_runtime = limits.integer("MaxRuntimeInSeconds", lo=1)
     early = config.enum("TrainingJobEarlyStoppingType", ("Off", "Auto"), default="Off")
     completion = read_completion(config)

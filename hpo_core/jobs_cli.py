@@ -9,13 +9,15 @@
 
 Exit codes: 0 success (for ``tune``: the job ended Completed or Stopped); 1 ``tune``: the job
 ended Failed; 2 bad input (invalid document, not a job directory, directory locked by another
-tuner), with a one-line message on stderr; 130 interrupted (``hpo tune`` again resumes).
+tuner), with a one-line message on stderr; 130 interrupted by Ctrl-C or SIGTERM (the running
+training jobs are killed; ``hpo tune`` again resumes the job).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,11 @@ def _tune(args: argparse.Namespace) -> int:
     from hpo_core.tuner import TuningJob
 
     job = TuningJob.from_file(args.file, directory=args.dir)
-    result = job.run(quiet=args.quiet)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # like Ctrl-C: end cleanly, resumable
+    try:
+        result = job.run(quiet=args.quiet)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     status = result["HyperParameterTuningJobStatus"]
     print(f"{result['HyperParameterTuningJobName']}: {status}"
           + (f" ({result.get('CompletionReason') or result.get('FailureReason')})"
@@ -83,6 +89,10 @@ def _tune(args: argparse.Namespace) -> int:
         for k, v in best["TunedHyperParameters"].items():
             print(f"  {k} = {v}")
     return 1 if status == "Failed" else 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _store(directory: str) -> Any:

@@ -363,3 +363,30 @@ def test_early_stopping_path_with_the_switch_on(tmp_path: Path,
         store.close()
     assert result["BestTrainingJob"]["TunedHyperParameters"]["x"] in ("0.1", "0.2", "0.3",
                                                                       "0.4")
+
+
+def test_sigterm_to_hpo_tune_kills_jobs_and_leaves_a_resumable_job(tmp_path: Path) -> None:
+    write_script(tmp_path, """
+    import os, time
+    open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "pid"), "w").write(str(os.getpid()))
+    print("loss=1", flush=True)
+    time.sleep(60)
+    """)
+    file = dump(base_doc(max_jobs=2, parallel=2), tmp_path)
+    tuner = subprocess.Popen([sys.executable, "-m", "hpo_core.cli", "tune", str(file),
+                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    folder = tmp_path / "runs" / "job"
+    deadline = time.monotonic() + 30
+    while len(list(folder.glob("training-jobs/*/output/data/pid"))) < 2:
+        assert time.monotonic() < deadline and tuner.poll() is None
+        time.sleep(0.05)
+    pids = [int(p.read_text()) for p in folder.glob("training-jobs/*/output/data/pid")]
+    tuner.terminate()
+    _, err = tuner.communicate(timeout=30)
+    assert tuner.returncode == 130 and b"interrupted" in err
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or \
+            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    job = TuningJob.open(folder)
+    assert job.describe()["HyperParameterTuningJobStatus"] == "InProgress"
+    assert {t["TrainingJobStatus"] for t in job.trials()} == {"InProgress"}  # re-queued later
