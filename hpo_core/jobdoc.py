@@ -174,7 +174,8 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     Args:
         doc: the document (parsed JSON/YAML).
         base_dir: folder that relative paths are relative to (the document's folder).
-        directory: job directory overriding ``Local.Directory`` (``hpo tune --dir``).
+        directory: job directory overriding ``Local.Directory`` (``hpo tune --dir``); a
+            relative one is relative to the current directory.
         has_function: a Python callable was given for the ``python`` backend, so its
             ``Command`` may be absent.
 
@@ -232,9 +233,10 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     if backend not in runnable_backends():
         raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
                              f"available: {', '.join(runnable_backends())}")
-    folder = Path(directory) if directory is not None else Path(
-        local["directory"] or f"runs/{name}")
-    folder = (base / folder).resolve() if not folder.is_absolute() else folder
+    if directory is not None:  # a command-line / Python argument: relative to the cwd
+        folder = Path(directory).resolve()
+    else:
+        folder = (base / (local["directory"] or f"runs/{name}")).resolve()
     return JobSpec(name=name, strategy=strategy, objective_type=objective_type,
                    max_jobs=max_jobs, max_parallel=max_parallel, max_runtime_s=max_runtime,
                    early_stopping=early or "Off", completion=completion, seed=seed,

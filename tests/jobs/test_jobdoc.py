@@ -228,7 +228,7 @@ def test_unreadable_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "cannot read job document" in capsys.readouterr().err
 
 
-def test_valid_document_json_and_yaml(tmp_path: Path) -> None:
+def test_valid_document_json_and_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
     doc = base_doc()
@@ -243,6 +243,12 @@ def test_valid_document_json_and_yaml(tmp_path: Path) -> None:
 
     job = TuningJob.from_file(tmp_path / "job.yaml", directory=tmp_path / "elsewhere")
     assert job.directory == tmp_path / "elsewhere"
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)  # --dir is relative to the current directory, Local.Directory
+    assert TuningJob.from_file(tmp_path / "job.yaml", directory="d").directory == cwd / "d"
+    doc["Local"]["Directory"] = "d"  # ... to the document's folder
+    assert parse_document(doc, tmp_path).directory == tmp_path / "d"
 
 
 def test_grid_defaults_max_jobs_to_its_size(tmp_path: Path) -> None:
