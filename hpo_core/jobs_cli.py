@@ -1,7 +1,7 @@
 """``hpo`` subcommands for tuning jobs; every command names a job by its directory.
 
     hpo tune FILE [--dir DIR] [--quiet]   run (or resume) the job of a .json/.yaml document
-    hpo list [ROOT]                       the job directories under ROOT (default: .)
+    hpo list [ROOT]                       the job directories under ROOT (default: ., 4 levels)
     hpo describe DIR                      DescribeHyperParameterTuningJob-shaped JSON
     hpo trials DIR [--csv] [--sort KEY]   one row per training job, best first
     hpo stop DIR                          stop the job (its tuner stops the running jobs)
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -167,8 +168,7 @@ def _list(args: argparse.Namespace) -> int:
     root = Path(args.root)
     if not root.is_dir():
         raise JobStateError(f"{root}: not a directory")
-    found = sorted({p.parent for pattern in (DB_NAME, f"*/{DB_NAME}", f"*/*/{DB_NAME}")
-                    for p in root.glob(pattern)})
+    found = _job_dirs(root, DB_NAME)
     rows = [("NAME", "STATUS", "COMPLETED", "TOTAL", "BEST", "DIRECTORY")]
     for folder in found:
         store = Store(folder)
@@ -188,6 +188,24 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         print("  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     return 0
+
+
+def _job_dirs(root: Path, db_name: str, depth: int = 4) -> list[Path]:
+    """Job directories at most ``depth`` levels below ``root`` (hidden folders and the
+    insides of job directories are not searched)."""
+    found = []
+    base = len(root.resolve().parts)
+    for folder, subdirs, files in os.walk(root):
+        here = Path(folder)
+        if db_name in files:
+            found.append(here)
+            subdirs[:] = []
+            continue
+        if len(here.resolve().parts) - base >= depth:
+            subdirs[:] = []
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in (
+            "node_modules", "site-packages", "__pycache__"))
+    return sorted(found)
 
 
 def _logs(args: argparse.Namespace) -> int:
