@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-ML = Path(os.environ.get("SM_ML_ROOT", "/opt/ml"))
+#: /opt/ml in a container; elsewhere (the local and Ray backends) the job directory.
+ML = (Path(os.environ["SM_INPUT_CONFIG_DIR"]).parents[1] if "SM_INPUT_CONFIG_DIR" in os.environ
+      else Path("/opt/ml"))
 
 
 def load_data(channel: Path) -> tuple[np.ndarray, np.ndarray]:
