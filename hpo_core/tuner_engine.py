@@ -239,6 +239,8 @@ class Engine:
                 "log_path": str(self.directory / "logs" / f"{name}.log")}
 
     def _start(self, row: TrialRow) -> None:
+        if self._ending is not None:  # e.g. an earlier start in this batch aborted the job
+            return
         d = self._defs[row["definition"]]
         trial = self._opt.trials[row["opt_id"]]
         attempt = (row["attempts"] or 0) + 1

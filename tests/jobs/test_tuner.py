@@ -390,3 +390,13 @@ def test_sigterm_to_hpo_tune_kills_jobs_and_leaves_a_resumable_job(tmp_path: Pat
     job = TuningJob.open(folder)
     assert job.describe()["HyperParameterTuningJobStatus"] == "InProgress"
     assert {t["TrainingJobStatus"] for t in job.trials()} == {"InProgress"}  # re-queued later
+
+
+def test_abort_stops_the_rest_of_the_batch(tmp_path: Path) -> None:
+    doc = with_change(base_doc(max_jobs=6, parallel=3), "Local.Command", ["no-such-binary-xyz"])
+    job = TuningJob.from_dict(doc, base_dir=tmp_path)
+    result = job.run()
+    assert result["HyperParameterTuningJobStatus"] == "Failed"
+    statuses = [t["TrainingJobStatus"] for t in job.trials()]
+    assert statuses[0] == "Failed" and set(statuses[1:]) <= {"Stopped"}
+    assert len(statuses) <= 3
