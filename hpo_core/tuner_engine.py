@@ -344,8 +344,9 @@ class Engine:
                 self._opt.tell(trial, value)
             else:
                 self._opt.tell(trial, failed=True, reason=reason or status)
-        if status == "Stopped" and trial.status == "stopped":
-            value = trial.value  # early-stopped: the Optimizer holds its last report
+        if trial.status == "stopped":  # early-stopped (even if it ended before SIGTERM):
+            status, value = "Stopped", trial.value  # the Optimizer holds its last report
+            reason = reason or "early stopping"
         self._store.update_trial(
             row["id"], status.lower(), optimizer_state=self._opt.state_dict(), status=status,
             value=value, reason=reason, ended=time.time(), process=None,
