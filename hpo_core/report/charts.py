@@ -8,6 +8,7 @@ time, the brushed field.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hpo_core.analytics import best_so_far, require
@@ -88,10 +89,14 @@ def _decades(lo: float, hi: float) -> list[float] | Any:
 def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: str) -> Any:
     spec = run.params[name]
     y = alt.Y("objective:Q", title=run.metric, scale=alt.Scale(zero=False))
-    extra: dict[str, Any] = {}
     if isinstance(spec, Categorical):
-        x = alt.X(f"{field}:N", title=name, sort=[str(v) for v in spec.values])
-        extra["xOffset"] = alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-0.1, 1.1]))
+        # a strip per category on a numeric axis (xOffset jitter breaks the band scales of
+        # other views in the same concat in Vega-Lite 6), labelled with the category names
+        labels = json.dumps([str(v) for v in spec.values])
+        x = alt.X(f"{field}i:Q", title=name, scale=alt.Scale(
+            domain=[-0.5, len(spec.values) - 0.5], nice=False, zero=False), axis=alt.Axis(
+            values=list(range(len(spec.values))), grid=False,
+            labelExpr=f"{labels}[datum.value]"))
     elif isinstance(spec, Continuous | Integer):
         scaling = spec.effective_scaling
         if scaling == "reverse_log":  # 1 - x on a reversed log axis, labelled with x
@@ -111,9 +116,9 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
     dots = base.mark_circle(size=35, opacity=0.8).encode(
         x=x, y=y, color=color,
         tooltip=["label:N", alt.Tooltip(f"{field}:N", title=name),
-                 alt.Tooltip("objective:Q", format=".6g")], **extra).transform_filter(has)
+                 alt.Tooltip("objective:Q", format=".6g")]).transform_filter(has)
     best = base.mark_point(shape="diamond", size=170, filled=False, strokeWidth=2.5,
-                           color="black").encode(x=x, y=y, **extra).transform_filter(
+                           color="black").encode(x=x, y=y).transform_filter(
         has + " && datum.is_best")
     return alt.layer(dots, best).properties(title=f"{run.metric} vs {name}", **_SMALL)
 
@@ -224,7 +229,7 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
 
 def _rows(run: RunTable, fields: dict[str, str]) -> tuple[list[dict[str, Any]], str]:
     """The trial records of the charts, with ``end`` in the time axis' unit since the first
-    start (the brushed field) and a deterministic jitter for categorical strips."""
+    start (the brushed field)."""
     values = [t["value"] if t["status"] == "completed" else None for t in run.trials]
     best = best_so_far(values, [t["status"] == "completed" for t in run.trials],
                        [t["end"] for t in run.trials], [t["id"] for t in run.trials],
@@ -234,7 +239,6 @@ def _rows(run: RunTable, fields: dict[str, str]) -> tuple[list[dict[str, Any]], 
     t0 = min(starts) if starts else 0.0
     for r, t in zip(rows, run.trials, strict=True):
         r["t"] = None if t["end"] is None else t["end"] - t0
-        r["jitter"] = (r["trial"] * 0.6180339887) % 1.0
     unit, per = _time_unit(rows)
     for r in rows:
         t = r.pop("t")

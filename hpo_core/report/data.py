@@ -29,6 +29,9 @@ from hpo_core.space import SearchSpace
 __all__ = ["free_params", "importance", "parallel_rows", "rung_rows", "summary", "trial_rows"]
 
 
+_GOLDEN = 0.6180339887  # deterministic, well-spread jitter: (trial id * golden ratio) mod 1
+
+
 def free_params(run: RunTable) -> list[str]:
     """Parameters that vary (Static and fixed ones have nothing to show)."""
     out = []
@@ -86,6 +89,9 @@ def trial_rows(run: RunTable, best: list[float], fields: dict[str, str]) -> list
             v = t["params"].get(name)
             spec = run.params[name]
             row[f] = str(v) if isinstance(spec, Categorical) and v is not None else _jsonable(v)
+            if isinstance(spec, Categorical) and v is not None:  # strip position, jittered
+                index = [str(c) for c in spec.values].index(str(v))
+                row[f + "i"] = index + 0.5 * (((t["id"] * _GOLDEN) % 1.0) - 0.5)
             if _reverse_log(spec) and isinstance(row[f], int | float):
                 row[f + "r"] = 1.0 - row[f]  # drawn on a log axis (charts._scatter)
         rows.append(row)

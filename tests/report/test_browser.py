@@ -20,7 +20,7 @@ from hpo_core.analytics import analytics
 from hpo_core.report import report
 
 from .chromium import find_chromium, render_page
-from .helpers import job_run, optimizer_run
+from .helpers import halving_run, job_run, optimizer_run
 
 
 def _browser() -> str:
@@ -113,3 +113,18 @@ def test_ask_tell_report_with_many_trials_renders(tmp_path: Path) -> None:
     assert set(run.marks) == set(run.state["charts"])
     assert all(n > 0 for n in run.marks.values())
     assert run.marks["objective vs lr"] >= 100
+
+
+@pytest.mark.slow
+def test_hyperband_shaped_report_draws_resources_and_rungs(tmp_path: Path) -> None:
+    exe = _browser()
+    run_table = halving_run(81, 2)
+    page = report(run_table, tmp_path / "hb-report.html")
+    run = render_page(page, tmp_path / "hb-report.png", chromium=exe)
+    _keep(tmp_path / "hb-report.png")
+    assert run.console_errors == [] and run.state["ready"] is True
+    assert run.requests == [page.resolve().as_uri()]
+    assert run.state["charts"][-2:] == ["Resource per trial", "Rung survival"]
+    assert set(run.marks) == set(run.state["charts"])
+    assert run.marks["Resource per trial"] >= 81
+    assert run.marks["Rung survival"] >= 6  # three bars and their three labels
