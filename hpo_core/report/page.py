@@ -95,6 +95,20 @@ its minimum to its maximum.</p></div>
 """
 
 
+def _failures_html(run: RunTable) -> str:
+    reasons: dict[str, list[str]] = {}
+    for t in run.trials:
+        if t["status"] == "failed":
+            first = (t["reason"] or "failed").strip().splitlines() or ["failed"]
+            reasons.setdefault(first[0][:200], []).append(str(t["name"] or t["id"]))
+    if not reasons:
+        return ""
+    rows = sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:_TOP]
+    table = table_html(["failure reason (first line)", "trials", "for example"],
+                       [[r, len(ids), ", ".join(ids[:3])] for r, ids in rows], left=(0, 2))
+    return f"<h2>Failures</h2>{table}"
+
+
 def run_chart(run: RunTable) -> tuple[Any, list[str]]:
     """The run's dashboard with its summary line as the chart title (for PNG/SVG)."""
     chart, titles = dashboard(run)
@@ -109,5 +123,8 @@ def run_chart(run: RunTable) -> tuple[Any, list[str]]:
 def run_page(run: RunTable) -> str:
     """The HTML page of a run."""
     chart, titles = dashboard(run)
-    intro = _facts_html(run) + _top_html(run) + "<h2>Charts</h2>"
+    intro = _facts_html(run) + _top_html(run) + _failures_html(run) + "<h2>Charts</h2>"
+    if not any(t["value"] is not None for t in run.trials):
+        intro += ('<p class="note">No trial has an objective value yet: the charts fill in '
+                  "once trials complete.</p>")
     return embed_page(f"Tuning report: {run.source}", intro, chart, titles, _NOTES)

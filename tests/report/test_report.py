@@ -210,3 +210,20 @@ def test_resource_chart_is_left_out_when_every_trial_used_the_same() -> None:
     _, titles = dashboard(read_run(optimizer_run(12, 1, pending=0)))
     assert "Resource per trial" not in titles and "Rung survival" not in titles
     assert "Learning curves (intermediate objective)" in titles
+
+
+def test_reports_of_runs_without_results(tmp_path: Path) -> None:
+    from hpo_core import Optimizer
+
+    from .helpers import SPACE
+
+    empty = Optimizer(SPACE, "random", seed=1)
+    failed = Optimizer(SPACE, "random", seed=1)
+    for _ in range(3):
+        failed.tell(failed.ask(), failed=True, reason="Traceback ...\nValueError: boom")
+    for name, opt in (("empty", empty), ("failed", failed)):
+        text = report(opt, tmp_path / f"{name}.html").read_text(encoding="utf-8")
+        assert "No trial has an objective value yet" in text
+        assert report(opt, tmp_path / f"{name}.svg", format="svg").stat().st_size > 0
+    text = (tmp_path / "failed.html").read_text(encoding="utf-8")
+    assert "<h2>Failures</h2>" in text and "Traceback ..." in text and ">3<" in text
