@@ -127,7 +127,7 @@ class BayesianStrategy:
     name = "bayesian"
 
     def __init__(self, space: SearchSpace, seed: int, n_initial: int | None = None,
-                 acquisition: str = "log_ei", ucb_beta: float = 4.0, jax_cache: bool = True,
+                 acquisition: str = "log_ei", ucb_beta: float = 1.0, jax_cache: bool = True,
                  warm_start: dict[str, Any] | None = None) -> None:
         what = "strategy 'bayesian'"
         if n_initial is not None and (isinstance(n_initial, bool) or not isinstance(

@@ -1,0 +1,203 @@
+"""The Bayesian strategy through the Optimizer: quality, validity, reproducibility, compiles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hpo_core import gp
+from hpo_core.errors import OptimizerError
+from hpo_core.optimizer import Optimizer
+from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
+from hpo_core.strategies.bayesian import initial_design_size
+
+
+def branin(p):
+    x1, x2 = 15.0 * p["x"] - 5.0, 15.0 * p["y"]
+    return ((x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2
+            + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10 - 0.397887)
+
+
+_H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                 [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_H_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H_C = np.array([1.0, 1.2, 3.0, 3.2])
+
+
+def hartmann6(p):
+    x = np.array([p[f"x{i}"] for i in range(6)])
+    return float(-np.sum(_H_C * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))) + 3.32237)
+
+
+def _median_final(strategy, space, fn, budget, seeds=(0, 1, 2)):
+    finals = []
+    for s in seeds:
+        opt = Optimizer(space, strategy, seed=s)
+        opt.optimize(fn, budget)
+        finals.append(opt.best.value)
+    return float(np.median(finals))
+
+
+def test_beats_random_search_on_branin():
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    bayes = _median_final("bayesian", space, branin, 30)
+    rand = _median_final("random", space, branin, 30)
+    assert bayes < 0.1 and bayes < 0.2 * rand
+
+
+def test_beats_random_search_on_hartmann6():
+    space = SearchSpace({f"x{i}": Continuous(0.0, 1.0) for i in range(6)})
+    bayes = _median_final("bayesian", space, hartmann6, 30)
+    rand = _median_final("random", space, hartmann6, 30)
+    assert bayes < rand
+
+
+def test_initial_design_size():
+    assert [initial_design_size(d) for d in (1, 2, 6, 10, 30)] == [5, 5, 9, 13, 20]
+
+
+def _run(opt, fn, n):
+    for _ in range(n):
+        t = opt.ask()
+        opt.tell(t, fn(t.params))
+
+
+def test_same_history_same_suggestions_across_save_and_load(tmp_path):
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    a = Optimizer(space, "bayesian", seed=7)
+    b = Optimizer(space, "bayesian", seed=7)
+    _run(a, branin, 9)
+    _run(b, branin, 9)
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    a.save(tmp_path / "opt.json")
+    c = Optimizer.load(tmp_path / "opt.json")
+    _run(a, branin, 3)
+    _run(c, branin, 3)
+    assert [t.params for t in a.trials] == [t.params for t in c.trials]
+    d = Optimizer(space, "bayesian", seed=8)
+    _run(d, branin, 9)
+    assert [t.params for t in d.trials] != [t.params for t in b.trials]
+
+
+def test_no_recompilation_as_trials_accumulate_within_a_bucket():
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    opt = Optimizer(space, "bayesian", seed=3)
+    _run(opt, branin, 18)  # the 18th ask saw 17 observations: the first of the 24 bucket
+    before = gp.compile_counts()
+    _run(opt, branin, 6)  # these see 18..23 observations: same bucket
+    after = gp.compile_counts()
+    for name in ("fit", "optimize_acquisition", "posterior", "with_hyperparameters"):
+        assert after.get(name, 0) == before.get(name, 0), name
+
+
+MIXED = SearchSpace({
+    "lr": Continuous(1e-5, 1e-1, "log"),
+    "momentum": Continuous(0.5, 0.999, "reverse_log"),
+    "layers": Integer(1, 6),
+    "width": Integer(8, 4096, "log"),  # too many values to sweep: moved by the gradient
+    "act": Categorical(["relu", "tanh", "gelu"]),
+    "opt": Categorical(["sgd", "adam"]),
+    "fixed": Continuous(2.0, 2.0),
+    "one": Categorical(["only"]),
+    "tag": Static("v1"),
+})
+
+
+def _mixed_objective(p):
+    return (math.log10(p["lr"]) + 3) ** 2 + (p["layers"] - 3) ** 2 / 4 \
+        + (p["act"] != "gelu") + 0.1 * math.log2(p["width"]) + (1 - p["momentum"])
+
+
+def test_mixed_space_suggestions_are_valid_unique_and_batches_diverse():
+    opt = Optimizer(MIXED, "bayesian", seed=1, n_initial=4)
+    keys = set()
+    for i in range(10):
+        t = opt.ask()
+        assert MIXED.validate(t.params) == t.params
+        keys.add(MIXED.point_key(t.params))
+        if i == 5:
+            opt.tell(t, failed=True, reason="crashed")
+        else:
+            opt.tell(t, _mixed_objective(t.params))
+    batch = opt.ask_batch(4)  # Kriging believer: pending points repel each other
+    for t in batch:
+        assert MIXED.validate(t.params) == t.params
+        keys.add(MIXED.point_key(t.params))
+    assert len(keys) == 14
+    u = np.array([MIXED.encode(t.params) for t in batch])
+    gaps = [np.abs(u[i] - u[j]).max() for i in range(4) for j in range(i)]
+    assert min(gaps) > 1e-3
+
+
+def test_maximize_and_ucb():
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    opt = Optimizer(space, "bayesian", objective="maximize", seed=0, acquisition="ucb",
+                    ucb_beta=1.0)
+    opt.optimize(lambda p: -branin(p), 20)
+    assert opt.best.value > -1.0
+
+
+def test_finite_space_is_exhausted_without_repeats():
+    space = SearchSpace({"c": Categorical(["a", "b", "c"]), "k": Integer(1, 2)})
+    opt = Optimizer(space, "bayesian", seed=0, n_initial=2)
+    seen = set()
+    for _ in range(6):
+        t = opt.ask()
+        seen.add(space.point_key(t.params))
+        opt.tell(t, float(len(t.params["c"]) * t.params["k"]))
+    assert len(seen) == 6
+    with pytest.raises(OptimizerError, match="exhausted"):
+        opt.ask()
+
+
+def test_space_without_free_coordinates():
+    space = SearchSpace({"a": Static(1), "b": Integer(3, 3)})
+    opt = Optimizer(space, "bayesian", seed=0)
+    t = opt.ask()
+    assert t.params == {"a": 1, "b": 3}
+    opt.tell(t, 1.0)
+    with pytest.raises(OptimizerError, match="exhausted"):
+        opt.ask()
+
+
+def test_options_are_checked_and_round_trip():
+    space = SearchSpace({"x": Continuous(0.0, 1.0)})
+    with pytest.raises(OptimizerError, match="unknown option"):
+        Optimizer(space, "bayesian", seed=0, n_init=3)
+    with pytest.raises(OptimizerError, match="acquisition"):
+        Optimizer(space, "bayesian", seed=0, acquisition="pi")
+    with pytest.raises(OptimizerError, match="warm_start"):
+        Optimizer(space, "bayesian", seed=0, warm_start={"n": 3, "theta": [1.0]})
+    opt = Optimizer(space, "bayesian", seed=0, n_initial=3)
+    assert opt.state_dict()["options"]["n_initial"] == 3
+
+
+_PARAMS = st.sampled_from([
+    ("lr", Continuous(1e-4, 1.0, "log")),
+    ("drop", Continuous(0.0, 0.99, "reverse_log")),
+    ("n", Integer(1, 5)),
+    ("big", Integer(1, 10_000)),
+    ("cat", Categorical([1, "two", 3.0, None])),
+    ("same", Integer(4, 4)),
+    ("st", Static(True)),
+])
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None)
+@given(st.lists(_PARAMS, min_size=1, max_size=4, unique_by=lambda p: p[0]),
+       st.integers(0, 2**31))
+def test_any_space_gets_valid_suggestions(params, seed):
+    space = SearchSpace(dict(params))
+    opt = Optimizer(space, "bayesian", seed=seed, n_initial=3)
+    size = space.size
+    for i in range(8 if size is None else min(8, size)):
+        t = opt.ask()
+        assert space.validate(t.params) == t.params
+        opt.tell(t, float(hash(space.point_key(t.params)) % 97) + i * 0.01)
+    assert len({space.point_key(t.params) for t in opt.trials}) == len(opt.trials)
