@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hpo_core import Optimizer
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
+
+#: The ``report`` extra's packages the tests use.
+REPORT_PACKAGES = ("pandas", "altair", "vl_convert")
+
+
+def need(*modules: str) -> None:
+    """Skip the calling test module when a package is missing, except under CI (``CI`` set),
+    where a missing package is an install bug and fails the run."""
+    missing = []
+    for m in modules:
+        try:
+            importlib.import_module(m)
+        except ImportError:
+            missing.append(m)
+    if not missing:
+        return
+    message = (f"needs {', '.join(missing)}: pip install 'hpo_core[report]' "
+               "(and websocket-client for the browser test)")
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set: installing it is .ci/run's job)", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
 
 SPACE = SearchSpace({
     "lr": Continuous(1e-4, 1e-1, "log"),

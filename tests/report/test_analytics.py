@@ -11,9 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-pd = pytest.importorskip("pandas")
-
-from hpo_core.analytics import (  # noqa: E402
+from hpo_core.analytics import (
     COLUMNS,
     CURVE_COLUMNS,
     ReportError,
@@ -22,9 +20,12 @@ from hpo_core.analytics import (  # noqa: E402
     curves,
     export_csv,
 )
-from hpo_core.report.runs import RunTable, read_run  # noqa: E402
+from hpo_core.report.runs import RunTable, read_run
 
-from .helpers import SPACE, job_run, optimizer_run  # noqa: E402
+from .helpers import SPACE, job_run, need, optimizer_run
+
+need("pandas")
+import pandas as pd  # noqa: E402
 
 
 def test_columns_and_types_of_an_ask_tell_run(seed: int) -> None:

@@ -14,27 +14,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("altair")
-
 from hpo_core.analytics import analytics
 from hpo_core.report import report
 
 from .chromium import find_chromium, render_page
-from .helpers import halving_run, job_run, optimizer_run
+from .helpers import REPORT_PACKAGES, halving_run, job_run, need, optimizer_run
+
+need(*REPORT_PACKAGES, "websocket")
 
 
 def _browser() -> str:
-    """The Chromium executable; fail under CI, skip locally when it cannot run."""
+    """The Chromium executable; fail under CI, skip locally when it is not installed."""
     exe = find_chromium()
-    missing = []
     if exe is None:
-        missing.append("chromium (apt-get install chromium)")
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        missing.append("websocket-client (pip install websocket-client)")
-    if missing:
-        message = "the browser test needs " + " and ".join(missing)
+        message = "the browser test needs chromium (apt-get install chromium)"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set: installing it is .ci/run's job)")
         pytest.skip(message)

@@ -11,9 +11,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("altair")
-pytest.importorskip("vl_convert")
-
 from hpo_core.analytics import ReportError
 from hpo_core.cli import main
 from hpo_core.report import report
@@ -21,7 +18,9 @@ from hpo_core.report.charts import dashboard
 from hpo_core.report.data import importance
 from hpo_core.report.runs import RunTable, read_run
 
-from .helpers import job_run, optimizer_run
+from .helpers import REPORT_PACKAGES, job_run, need, optimizer_run
+
+need(*REPORT_PACKAGES)
 
 MAX_BYTES = 10 * 1024 * 1024
 
