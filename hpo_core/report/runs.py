@@ -152,7 +152,7 @@ def from_job_dir(directory: str | os.PathLike[str]) -> RunTable:
             "params": dict(r["params"]), "status": _JOB_STATUS.get(r["status"],
                                                                    str(r["status"]).lower()),
             "value": r["value"], "reason": r["reason"],
-            "start": r["started"] if r["started"] is not None else r["created"],
+            "start": r["started"],
             "end": r["ended"], "resource": opt_t.get("resource"),
             "reports": points.get(metric, []), "metrics": points, "objective_metric": metric})
     objective_type = str((config.get("HyperParameterTuningJobObjective") or {}).get(
