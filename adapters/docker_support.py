@@ -78,12 +78,17 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def open_log(request: TrainingJobRequest, image: str, adopted: bool = False) -> IO[bytes] | None:
+    """Open the job's log file for appending, with a header line (None: no log file).
+
+    An adopted container's output is replayed from its start after the header, so lines the
+    dead tuner had already written appear again below it.
+    """
     if request.log_path is None:
         return None
     request.log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(request.log_path, "ab")  # noqa: SIM115 - closed when the job ends
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    what = "adopted" if adopted else "started"
+    what = "adopted (its whole output follows)" if adopted else "started"
     log.write(f"=== {request.name} attempt {request.attempt} {what} {stamp}: docker "
               f"{image} train\n".encode())
     log.flush()

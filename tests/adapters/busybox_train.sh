@@ -47,6 +47,11 @@ live)  # one metric line, then wait for the host to create model/go
     while [ ! -e /opt/ml/model/go ]; do sleep 0.05; done
     echo "epoch=2 loss=0.5"
     ;;
+gate)  # wait for the host to create model/go, then train
+    echo "waiting"
+    while [ ! -e /opt/ml/model/go ]; do sleep 0.05; done
+    train
+    ;;
 fail)
     echo "epoch=1 loss=0.9"
     echo "something went wrong" >&2

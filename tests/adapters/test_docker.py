@@ -153,11 +153,15 @@ def test_parallel_containers(tmp_path: Path, busybox: str, job_name: str,
                              docker_client: Any) -> None:
     backend = backend_for(job_name, busybox)
     sinks = {x: Lines() for x in ("0.1", "0.3", "0.9")}
-    handles = {x: backend.start(make_request(tmp_path, f"par-{i}", x=x, epochs="4",
-                                             delay="0.3"), sinks[x])
-               for i, x in enumerate(sinks)}
+    requests = {x: make_request(tmp_path, f"par-{i}", mode="gate", x=x, epochs="4")
+                for i, x in enumerate(sinks)}
+    handles = {x: backend.start(requests[x], sinks[x]) for x in sinks}
+    for lines in sinks.values():
+        lines.wait_for("waiting")
     running = docker_client.containers.list(filters={"label": f"hpo.job={job_name}"})
-    assert len(running) == 3
+    assert len(running) == 3  # all three at once
+    for req in requests.values():
+        (req.directory / "model" / "go").touch()
     states = {x: run_to_end(backend, h) for x, h in handles.items()}
     assert all(s.status == "Completed" for s in states.values())
     finals = {x: sinks[x].text()[-1] for x in sinks}

@@ -60,7 +60,7 @@ def _all(client: Any, job: str) -> list[Any]:
 
 def test_tuner_keeps_within_max_parallel(tmp_path: Path, busybox: str, job_name: str,
                                          docker_client: Any) -> None:
-    doc = busybox_doc(job_name, busybox, max_jobs=5, parallel=2, epochs="3", delay="0.2")
+    doc = busybox_doc(job_name, busybox, max_jobs=5, parallel=2, epochs="3", delay="0.3")
     backend = DockerBackend(job_name, definitions_of(doc), grace_s=1.0)
     job = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job",
                               backend=backend)
@@ -102,7 +102,7 @@ TuningJob.from_dict(doc, base_dir=sys.argv[2], directory=sys.argv[3], backend=ba
 
 def test_sigkilled_tuner_leaves_no_container(tmp_path: Path, busybox: str, job_name: str,
                                              docker_client: Any) -> None:
-    doc = busybox_doc(job_name, busybox, max_jobs=3, parallel=2, epochs="15", delay="0.1")
+    doc = busybox_doc(job_name, busybox, max_jobs=3, parallel=2, epochs="40", delay="0.1")
     (tmp_path / "job.json").write_text(json.dumps(doc))
     tuner = subprocess.Popen([sys.executable, "-c", _TUNER, str(tmp_path / "job.json"),
                               str(tmp_path), str(tmp_path / "job")], cwd=REPO,
@@ -122,6 +122,11 @@ def test_sigkilled_tuner_leaves_no_container(tmp_path: Path, busybox: str, job_n
                                  backend=backend).run()
     assert result["HyperParameterTuningJobStatus"] == "Completed", result
     assert result["TrainingJobStatusCounters"]["Completed"] == 3
+    logs = [p.read_text() for p in (tmp_path / "job" / "logs").glob("*.log")]
+    adopted = [text for text in logs if " adopted " in text]
+    assert len(adopted) == 2  # the resumed tuner took both running containers back
+    # after the "adopted" marker the log holds the container's whole output, replayed
+    assert all("epoch=40 " in text.split(" adopted ", 1)[1] for text in adopted)
     assert not _all(docker_client, job_name)
 
 
