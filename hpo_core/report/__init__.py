@@ -31,9 +31,9 @@ def _is_bench(source: Any) -> bool:
         return source.get("format") == "hpo_core.bench"
     if not isinstance(source, str | os.PathLike) or not Path(source).is_file():
         return False
-    with open(source, "rb") as f:
-        head = f.read(4096)
-    return b'"hpo_core.bench"' in head
+    from hpo_core.report.runs import read_json
+
+    return read_json(Path(source)).get("format") == "hpo_core.bench"
 
 
 def report(source: Any, path: str | os.PathLike[str], format: str = "html") -> Path:

@@ -216,3 +216,16 @@ def test_a_multi_definition_space_gives_one_column_per_parameter_name() -> None:
     assert list(params) == ["lr", "depth"]
     assert params["lr"] == a["lr"]
     assert not isinstance(params["depth"], Integer | Categorical)  # types differ: objects
+
+
+def test_a_parameter_named_like_a_column_is_prefixed() -> None:
+    from hpo_core import Optimizer
+    from hpo_core.space import Continuous, SearchSpace
+
+    opt = Optimizer(SearchSpace({"status": Continuous(0.0, 1.0), "x": Continuous(0.0, 1.0)}),
+                    seed=0)
+    opt.tell(opt.ask(), 1.0)
+    df = analytics(opt)
+    assert df["status"].tolist() == ["completed"]
+    assert 0.0 <= df["hp.status"].item() <= 1.0
+    assert df.attrs["parameters"] == {"status": "hp.status", "x": "x"}
