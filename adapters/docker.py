@@ -368,7 +368,8 @@ class DockerBackend:
         cid = info.get("container")
         if isinstance(cid, str):
             self._remove(cid)
-        match = {k: str(info[k]) for k in ("hpo.job", "hpo.trial", "hpo.directory") if k in info}
+        match: dict[str, str] = {k: str(info[k]) for k in ("hpo.job", "hpo.trial", "hpo.directory")
+                                 if k in info}
         if len(match) == 3:
             self._remove_matching(self.client, match)
 
