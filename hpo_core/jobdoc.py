@@ -17,8 +17,16 @@ accepted (checked for shape only). The ``"Local"`` block::
               "Definitions": {"<DefinitionName>": {"Command": [...], "Channels": {...}}}}
 
 Relative paths are relative to the document's folder. ``Command`` is an argv list (never a
-shell string); for Backend ``python`` it is ``["package.module:function"]``. Only ``local`` and
-``python`` run today; the other backends fail validation with a clear "not available yet".
+shell string); for Backend ``python`` it is ``["package.module:function"]``. Validation follows
+the backend: ``docker`` needs AlgorithmSpecification.TrainingImage (no Command); ``sagemaker``
+also RoleArn, OutputDataConfig, ResourceConfig and StoppingCondition (channels come from each
+DataSource, not Local.Channels); a backend whose adapter is not installed fails with "not
+available yet".
+
+Strategies map to the Optimizer's (Bayesian -> ``bayesian``, Random, Grid, Hyperband); whether
+a strategy or early stopping ``Auto`` is available is the Optimizer's answer, surfaced at the
+field's path. Hyperband runs in stopping mode with MinResource (default 1) and MaxResource
+(default: a static ``epochs``-like hyperparameter, as AMT infers it).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from hpo_core.jobdoc_sections import (
     WarmStart,
     check_backend_fields,
     check_tags,
+    hyperband_options,
     read_completion,
     read_input_data_config,
     read_local,
@@ -49,6 +58,7 @@ from hpo_core.jobdoc_sections import (
 )
 from hpo_core.metrics import MetricDefinition
 from hpo_core.space import Continuous, SearchSpace
+from hpo_core.tuner_rules import combined_space
 
 __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "document_from_space",
            "load_document",
@@ -57,10 +67,6 @@ __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "do
 #: AMT strategy name -> hpo_core strategy name.
 STRATEGIES = {"Bayesian": "bayesian", "Random": "random", "Grid": "grid",
               "Hyperband": "hyperband"}
-#: Early stopping ``Auto`` in tuning jobs: the tuner's side is built (every intermediate
-#: objective goes to ``Optimizer.report``, a stop decision is committed, then the job gets
-#: SIGTERM); it is switched on once the multi-fidelity Optimizer is released.
-EARLY_STOPPING_AVAILABLE = False
 _DEF_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"
 _TOP = ("HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
         "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune", "Local")
@@ -108,7 +114,8 @@ class Definition:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A validated tuning job. ``document`` is the document as given (JSON-ready)."""
+    """A validated tuning job. ``document`` is the document as given (JSON-ready);
+    ``strategy_options`` are the Optimizer's options (Hyperband's resources)."""
 
     name: str
     strategy: str
@@ -125,6 +132,7 @@ class JobSpec:
     directory: Path
     base_dir: Path
     document: dict[str, Any] = field(repr=False)
+    strategy_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def optimizer_strategy(self) -> str:
@@ -198,7 +206,7 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     assert config is not None
     strategy = config.enum("Strategy", list(STRATEGIES), required=True)
     assert strategy is not None
-    read_strategy_config(config, strategy)
+    hb_min, hb_max = read_strategy_config(config, strategy)
     limits = config.obj("ResourceLimits", ("MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs",
                                            "MaxRuntimeInSeconds"), required=True)
     assert limits is not None
@@ -220,15 +228,10 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
         raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
                              "must be 'Off' with Strategy 'Hyperband' (Hyperband stops "
                              "training jobs itself), got 'Auto'")
-    if early == "Auto" and not EARLY_STOPPING_AVAILABLE:
-        raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
-                             "'Auto' is not available yet (it needs the multi-fidelity "
-                             "optimizer); use 'Off'")
-    if strategy == "Hyperband":
-        raise JobConfigError("HyperParameterTuningJobConfig.Strategy",
-                             "'Hyperband' is not available in tuning jobs yet (it needs the "
-                             "multi-fidelity optimizer); use 'Random', 'Grid' or 'Bayesian'")
-    max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs, early)
+    options = {} if strategy != "Hyperband" else hyperband_options(
+        hb_min, hb_max, [d.space.static_hyperparameters() for d in definitions])
+    max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs, early,
+                               options)
     warm = read_warm_start(top)
     if backend not in runnable_backends():
         raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
@@ -241,7 +244,8 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
                    max_jobs=max_jobs, max_parallel=max_parallel, max_runtime_s=max_runtime,
                    early_stopping=early or "Off", completion=completion, seed=seed,
                    definitions=tuple(definitions), warm_start=warm, backend=backend,
-                   directory=folder, base_dir=base, document=json.loads(json.dumps(doc)))
+                   directory=folder, base_dir=base, document=json.loads(json.dumps(doc)),
+                   strategy_options=options)
 
 
 def _definitions(top: Obj, config: Obj, local: dict[str, Any], base: Path,
@@ -346,7 +350,8 @@ def _objective(d: Obj, config: Obj | None) -> tuple[str, str]:
 
 
 def _check_strategy(strategy: str, definitions: list[Definition], objective_type: str,
-                    seed: int | None, max_jobs: int | None, early: str | None) -> int:
+                    seed: int | None, max_jobs: int | None, early: str | None,
+                    options: dict[str, Any]) -> int:
     path = "HyperParameterTuningJobConfig.Strategy"
     if strategy == "Grid":
         if len(definitions) > 1:
@@ -366,12 +371,18 @@ def _check_strategy(strategy: str, definitions: list[Definition], objective_type
         max_jobs = size if max_jobs is None else max_jobs
     from hpo_core.optimizer import Optimizer
 
-    try:  # let the Optimizer say which strategies exist
-        extra = {"early_stopping": "auto"} if early == "Auto" else {}
-        Optimizer(definitions[0].space, STRATEGIES[strategy], objective_type, seed or 0,
-                  **extra)
+    space = combined_space({d.name: d.space for d in definitions})
+    try:  # let the Optimizer say which strategies (and early stopping) it has
+        Optimizer(space, STRATEGIES[strategy], objective_type, seed or 0, **options)
     except OptimizerError as e:
         raise JobConfigError(path, f"{strategy!r}: {e}") from None
+    if early == "Auto":
+        try:
+            Optimizer(space, STRATEGIES[strategy], objective_type, seed or 0,
+                      early_stopping="auto", **options)
+        except (OptimizerError, TypeError) as e:
+            raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
+                                 f"'Auto' is not available: {e}") from None
     assert max_jobs is not None
     return max_jobs
 

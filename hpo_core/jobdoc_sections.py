@@ -18,10 +18,9 @@ from hpo_core.jobdoc_fields import Obj, show
 from hpo_core.metrics import MetricDefinition, compile_regex, default_regex
 from hpo_core.space import SearchSpace
 
-__all__ = ["BACKENDS", "JOB_NAME", "AnyKeys", "Completion", "WarmStart", "check_backend_fields",
-           "check_tags",
-           "read_channels", "read_completion", "read_input_data_config", "read_local",
-           "read_metrics",
+__all__ = ["BACKENDS", "EPOCH_NAMES", "JOB_NAME", "AnyKeys", "Completion", "WarmStart",
+           "check_backend_fields", "check_tags", "hyperband_options", "read_channels",
+           "read_completion", "read_input_data_config", "read_local", "read_metrics",
            "read_space", "read_strategy_config", "read_warm_start"]
 
 BACKENDS = ("local", "python", "docker", "sagemaker", "ray")
@@ -88,20 +87,51 @@ def read_channels(block: Obj, base: Path) -> dict[str, Path]:
     return out
 
 
-def read_strategy_config(config: Obj, strategy: str) -> None:
+def read_strategy_config(config: Obj, strategy: str) -> tuple[int | None, int | None]:
+    """StrategyConfig: ``(MinResource, MaxResource)`` of HyperbandStrategyConfig (None when
+    not given)."""
     sc = config.obj("StrategyConfig", ("HyperbandStrategyConfig",))
     if sc is None:
-        return
+        return None, None
     if strategy != "Hyperband":
         raise JobConfigError(sc.path, f"only allowed with Strategy 'Hyperband', got Strategy "
                              f"{strategy!r}")
     hb = sc.obj("HyperbandStrategyConfig", ("MinResource", "MaxResource"))
-    if hb is not None:
-        lo = hb.integer("MinResource", lo=1)
-        hi = hb.integer("MaxResource", lo=1)
-        if lo is not None and hi is not None and lo > hi:
-            raise JobConfigError(hb.at("MinResource"), f"expected <= MaxResource ({hi}), got "
-                                 f"{lo}")
+    if hb is None:
+        return None, None
+    lo = hb.integer("MinResource", lo=1)
+    hi = hb.integer("MaxResource", lo=1)
+    if lo is not None and hi is not None and lo > hi:
+        raise JobConfigError(hb.at("MinResource"), f"expected <= MaxResource ({hi}), got {lo}")
+    return lo, hi
+
+
+#: Static hyperparameters AMT reads MaxResource from when HyperbandStrategyConfig has none.
+EPOCH_NAMES = ("epochs", "numepochs", "n-epochs", "n_epochs", "num_epochs")
+
+
+def hyperband_options(lo: int | None, hi: int | None, statics: list[dict[str, str]]
+                      ) -> dict[str, Any]:
+    """The Optimizer options of AMT's Hyperband (stopping mode): MinResource (default 1) and
+    MaxResource, else the value of a static ``epochs``-like hyperparameter of every
+    definition (:data:`EPOCH_NAMES`, as AMT infers it)."""
+    path = "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig"
+    if hi is None:
+        found = {s[k] for s in statics for k in EPOCH_NAMES if k in s}
+        if len(found) != 1 or not all(any(k in s for k in EPOCH_NAMES) for s in statics):
+            raise JobConfigError(f"{path}.MaxResource", "required with Strategy 'Hyperband' "
+                                 "unless every definition has one static hyperparameter among "
+                                 f"{list(EPOCH_NAMES)} to infer it from")
+        text = found.pop()
+        try:
+            hi = int(text)
+        except ValueError:
+            raise JobConfigError(f"{path}.MaxResource", f"cannot infer it from the static "
+                                 f"epochs value {text!r}: expected an integer") from None
+    lo = 1 if lo is None else lo
+    if lo > hi:
+        raise JobConfigError(f"{path}.MinResource", f"expected <= MaxResource ({hi}), got {lo}")
+    return {"min_resource": lo, "max_resource": hi, "mode": "stopping"}
 
 
 def read_completion(config: Obj) -> Completion:

@@ -124,6 +124,12 @@ class MetricScraper:
             return None
         return [(k, v) for k, v in data.items() if k in self._names]
 
+    def drop_last(self, name: str) -> None:
+        """Forget the last value of metric ``name`` (a step the tuner does not accept)."""
+        values = self.history.get(name)
+        if values:
+            values.pop()
+
     def final(self) -> dict[str, float]:
         """The last value of every metric that matched."""
         return {name: values[-1] for name, values in self.history.items() if values}

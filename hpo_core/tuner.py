@@ -25,8 +25,12 @@ command that cannot run at all (not found) fails the tuning job. A tuning job wh
 training job completed ends ``Failed``.
 
 Intermediate objective values all go through one method,
-:meth:`hpo_core.tuner_engine.Engine._report`: the one place early stopping and Hyperband act
-(``Optimizer.report(trial, step, value)``).
+:meth:`hpo_core.tuner_engine.Engine._report`: the one place early stopping (``Auto``: AMT's
+median rule) and Hyperband act, through ``Optimizer.report(trial, step, value)``. A "stop" is
+committed, then the job gets SIGTERM; its value is its last report and its status
+``Stopped``. Under Hyperband a job reporting past MaxResource is stopped there and counts as
+completed with its value at MaxResource. Lines a job prints after it was told to stop are
+logged, not read as metrics.
 """
 
 from __future__ import annotations

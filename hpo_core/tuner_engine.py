@@ -45,6 +45,7 @@ class _Running:
     handle: Any
     scraper: MetricScraper
     stopping: bool = False
+    reached_max: bool = False
 
 
 class Engine:
@@ -81,7 +82,8 @@ class Engine:
         if saved is None:
             extra = {"early_stopping": "auto"} if self.spec.early_stopping == "Auto" else {}
             opt = Optimizer(self._space, self.spec.optimizer_strategy,
-                            self.spec.objective_type, self.spec.seed, **extra)
+                            self.spec.objective_type, self.spec.seed,
+                            **self.spec.strategy_options, **extra)
             if self.spec.warm_start is not None:
                 for params, value in warm_start_observations(self.spec, self._space):
                     opt.enqueue(params)
@@ -283,33 +285,43 @@ class Engine:
             if run is None or run.stopping:
                 continue  # logged by the backend; not reported after a stop
             for u in run.scraper.feed(line):
+                if u.name == run.definition.objective_metric and not self._report(
+                        run, u.step, u.value):
+                    run.scraper.drop_last(u.name)  # past MaxResource: not a step of the job
+                    continue
                 points.append((tid, u.name, u.step, u.value))
-                if u.name == run.definition.objective_metric:
-                    self._report(run, u.step, u.value)
         self._store.add_metrics(points)
 
-    def _report(self, run: _Running, step: int, value: float) -> None:
+    def _report(self, run: _Running, step: int, value: float) -> bool:
         """Every intermediate objective value arrives here, once, in step order: the one
         place early stopping (``Auto``) and Hyperband act, through
         ``Optimizer.report(trial, step, value) -> "continue" | "stop"``.
 
         A stop decision is committed (with the Optimizer state) before the job is stopped. A
         job re-run after a crash replays its first steps: those the Optimizer already holds
-        are not reported again.
+        are not reported again. Returns False for a step past Hyperband's MaxResource (AMT
+        stops the job there; the step does not count).
         """
         if self.spec.early_stopping == "Off" and self.spec.strategy != "Hyperband":
-            return
+            return True
+        limit = self.spec.strategy_options.get("max_resource")
+        if limit is not None and step > limit:
+            if not run.stopping:
+                run.reached_max = True
+                self._stop_run(run, f"reached MaxResource={limit}")
+            return False
         if step <= getattr(run.trial, "last_step", 0):
-            return
+            return True
         try:
             decision = self._opt.report(run.trial, step, value)  # type: ignore[attr-defined]
         except OptimizerError as e:
             self._progress.event(f"{run.row['name']}: step {step} not reported: {e}")
-            return
+            return True
         if decision == "stop" and not run.stopping:
             self._store.update_trial(run.row["id"], "stop_decided", stopped_by="early stopping",
                                      optimizer_state=self._opt.state_dict())
             self._stop_run(run, f"early stopping at step {step}")
+        return True
 
     # ------------------------------------------------------------------ finishing
     def _poll_running(self) -> None:
@@ -320,6 +332,8 @@ class Engine:
         self._drain()  # every line of a finished job is queued before poll reports it
         for tid, state in done:
             run = self._running.pop(tid)
+            if run.reached_max and state.status == "Stopped":
+                state = JobState("Completed")  # a full evaluation: its value at MaxResource
             self._handle_state(run.row, run.trial, run.definition, state, run.scraper)
 
     def _handle_state(self, row: TrialRow, trial: Trial, d: Definition, state: JobState,

@@ -63,7 +63,7 @@ def test_sigkilled_tuner_resumes_without_loss_or_duplicates(tmp_path: Path, seed
         kills += 1
         status, done, names, running = _snapshot(folder)
         mid_job += running > 0
-        assert status == "InProgress"
+        assert status in (None, "InProgress")  # None: killed before it wrote the document
         assert len(names) == len(set(names)) <= MAX_JOBS
         for name, value in kept.items():
             assert done.get(name) == value, f"{name} lost or changed after kill {kills}"

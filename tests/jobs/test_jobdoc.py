@@ -105,8 +105,12 @@ BAD: list[tuple[str, Any, str]] = [
     ("hyperband-with-auto", with_change(with_change(
         base_doc(), f"{C}.Strategy", "Hyperband"), f"{C}.TrainingJobEarlyStoppingType", "Auto"),
      f"{C}.TrainingJobEarlyStoppingType"),
-    ("early-stopping-auto", with_change(base_doc(), f"{C}.TrainingJobEarlyStoppingType", "Auto"),
-     f"{C}.TrainingJobEarlyStoppingType"),
+    ("hyperband-no-max-resource", with_change(with_change(
+        base_doc(), f"{C}.Strategy", "Hyperband"), f"{D}.StaticHyperParameters", {}),
+     f"{C}.StrategyConfig.HyperbandStrategyConfig.MaxResource"),
+    ("hyperband-epochs-not-int", with_change(with_change(
+        base_doc(), f"{C}.Strategy", "Hyperband"), f"{D}.StaticHyperParameters.epochs", "x"),
+     f"{C}.StrategyConfig.HyperbandStrategyConfig.MaxResource"),
     ("early-stopping-on", with_change(base_doc(), f"{C}.TrainingJobEarlyStoppingType", "On"),
      f"{C}.TrainingJobEarlyStoppingType"),
     ("strategy-config-random", with_change(base_doc(), f"{C}.StrategyConfig", {
@@ -258,20 +262,28 @@ def test_grid_defaults_max_jobs_to_its_size(tmp_path: Path) -> None:
     assert parse_document(doc, tmp_path).max_jobs == 2
 
 
-def test_unavailable_strategy_surfaces_the_optimizer_error(tmp_path: Path) -> None:
-    """Bayesian: whatever the Optimizer says about availability surfaces at the Strategy path
-    (accepted once the Optimizer has it). Hyperband: not in tuning jobs yet."""
+def test_strategy_availability_is_the_optimizers(tmp_path: Path) -> None:
+    """Bayesian, Hyperband, early stopping Auto: whatever the Optimizer says about
+    availability surfaces at the field's path; accepted once the Optimizer has them."""
     space = SearchSpace({"c": Categorical(["a", "b"])})
-    doc = with_change(base_doc(), f"{C}.Strategy", "Bayesian")
-    try:
-        Optimizer(space, "bayesian", "minimize", 0)
-    except Exception as e:  # not available yet
-        with pytest.raises(JobConfigError) as info:
-            parse_document(doc, tmp_path)
-        assert info.value.path == f"{C}.Strategy"
-        assert str(e) in str(info.value)
-    else:
-        assert parse_document(doc, tmp_path).strategy == "Bayesian"
-    with pytest.raises(JobConfigError, match="'Hyperband' is not available") as info:
-        parse_document(with_change(base_doc(), f"{C}.Strategy", "Hyperband"), tmp_path)
-    assert info.value.path == f"{C}.Strategy"
+    cases = [("Bayesian", "bayesian", {}, f"{C}.Strategy"),
+             ("Hyperband", "hyperband", {"max_resource": 3}, f"{C}.Strategy"),
+             ("Random", "random", {"early_stopping": "auto"},
+              f"{C}.TrainingJobEarlyStoppingType")]
+    for amt, name, options, path in cases:
+        doc = with_change(base_doc(), f"{C}.Strategy", amt)
+        if "early_stopping" in options:
+            doc[C]["TrainingJobEarlyStoppingType"] = "Auto"
+        try:
+            Optimizer(space, name, "minimize", 0, **options)
+        except Exception as e:  # not available in this checkout
+            with pytest.raises(JobConfigError) as info:
+                parse_document(doc, tmp_path)
+            assert info.value.path == path
+            assert str(e) in str(info.value)
+        else:
+            spec = parse_document(doc, tmp_path)
+            assert spec.strategy == amt
+    spec = parse_document(with_change(base_doc(), f"{C}.Strategy", "Hyperband"), tmp_path)
+    assert spec.strategy_options == {"min_resource": 1, "max_resource": 3,  # epochs "3"
+                                     "mode": "stopping"}

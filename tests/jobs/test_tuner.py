@@ -330,23 +330,13 @@ def _curve(ctx: Any) -> None:
         time.sleep(0.01)
 
 
-def test_early_stopping_path_with_the_switch_on(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """``TrainingJobEarlyStoppingType: Auto`` is refused until the multi-fidelity Optimizer is
-    released (jobdoc.EARLY_STOPPING_AVAILABLE); with the switch on, the tuner's side works:
-    bad curves are stopped, their value is their last report."""
-    from hpo_core import jobdoc
-
+def test_early_stopping_auto_stops_bad_curves(tmp_path: Path) -> None:
+    """``TrainingJobEarlyStoppingType: Auto`` (AMT's median rule in the Optimizer): bad
+    curves are stopped, their value is their last report."""
     doc = _grid([f"{v:.1f}" for v in (0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7)],
                 TrainingJobEarlyStoppingType="Auto")
     doc["Local"] = {"Backend": "python"}
-    with pytest.raises(Exception, match="not available yet"):
-        TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)
-    monkeypatch.setattr(jobdoc, "EARLY_STOPPING_AVAILABLE", True)
-    try:
-        job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)
-    except Exception as e:  # the Optimizer of this checkout has no early stopping yet
-        pytest.skip(f"Optimizer without early stopping: {e}")
+    job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)
     result = job.run()
     trials = {t["TunedHyperParameters"]["x"]: t for t in job.trials()}
     assert all(trials[x]["TrainingJobStatus"] == "Completed" for x in ("0.1", "0.2", "0.3"))
@@ -400,3 +390,28 @@ def test_abort_stops_the_rest_of_the_batch(tmp_path: Path) -> None:
     statuses = [t["TrainingJobStatus"] for t in job.trials()]
     assert statuses[0] == "Failed" and set(statuses[1:]) <= {"Stopped"}
     assert len(statuses) <= 3
+
+
+def test_hyperband_stops_jobs_and_ends_full_ones_at_max_resource(tmp_path: Path) -> None:
+    doc = base_doc(max_jobs=12, parallel=2)
+    doc[C]["Strategy"] = "Hyperband"
+    doc[C]["StrategyConfig"] = {"HyperbandStrategyConfig": {"MinResource": 1,
+                                                            "MaxResource": 9}}
+    doc[C]["ParameterRanges"]["ContinuousParameterRanges"][0]["MinValue"] = "0"
+    doc[C]["ParameterRanges"]["ContinuousParameterRanges"][0]["MaxValue"] = "1"
+    doc["Local"] = {"Backend": "python"}
+    job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_curve)  # 10 steps
+    result = job.run()
+    rows = job.trials()
+    statuses = [t["TrainingJobStatus"] for t in rows]
+    assert "Stopped" in statuses and "Completed" in statuses, statuses
+    store = Store(job.directory)
+    try:
+        for t in rows:
+            steps = store.metrics(store.trial_by_name(t["TrainingJobName"])["id"])["loss"]
+            assert len(steps) <= 9  # never reported past MaxResource
+            if t["TrainingJobStatus"] == "Completed":
+                assert len(steps) == 9
+    finally:
+        store.close()
+    assert result["HyperParameterTuningJobStatus"] == "Completed"
