@@ -259,25 +259,30 @@ def test_cli_views(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "not a job directory" in capsys.readouterr().err
 
 
-def test_hpo_stop_stops_a_running_tuner(tmp_path: Path) -> None:
+def _tuner_with_two_running_jobs(tmp_path: Path, max_jobs: int
+                                  ) -> tuple[subprocess.Popen[bytes], Path, list[int]]:
+    """``hpo tune`` in a subprocess, once two of its (sleeping) training jobs run; their
+    pids."""
     write_script(tmp_path, """
-    import time
+    import os, time
+    open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "pid"), "w").write(str(os.getpid()))
     print("loss=1", flush=True)
     time.sleep(60)
     """)
-    file = dump(base_doc(max_jobs=4, parallel=2), tmp_path)
+    file = dump(base_doc(max_jobs=max_jobs, parallel=2), tmp_path)
     tuner = subprocess.Popen([sys.executable, "-m", "hpo_core.cli", "tune", str(file),
                               "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     folder = tmp_path / "runs" / "job"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if (folder / "tuning.sqlite").exists():
-            store = Store(folder)
-            running = len(store.trials("InProgress"))
-            store.close()
-            if running == 2:
-                break
+    while len(pids := list(folder.glob("training-jobs/*/output/data/pid"))) < 2:
+        assert time.monotonic() < deadline and tuner.poll() is None
         time.sleep(0.05)
+    time.sleep(0.1)  # the pid is written: let the file be complete
+    return tuner, folder, [int(p.read_text()) for p in pids]
+
+
+def test_hpo_stop_stops_a_running_tuner(tmp_path: Path) -> None:
+    tuner, folder, _ = _tuner_with_two_running_jobs(tmp_path, max_jobs=4)
     assert main(["stop", str(folder)]) == 0
     _, err = tuner.communicate(timeout=60)
     assert tuner.returncode == 0, err
@@ -356,21 +361,7 @@ def test_early_stopping_auto_stops_bad_curves(tmp_path: Path) -> None:
 
 
 def test_sigterm_to_hpo_tune_kills_jobs_and_leaves_a_resumable_job(tmp_path: Path) -> None:
-    write_script(tmp_path, """
-    import os, time
-    open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "pid"), "w").write(str(os.getpid()))
-    print("loss=1", flush=True)
-    time.sleep(60)
-    """)
-    file = dump(base_doc(max_jobs=2, parallel=2), tmp_path)
-    tuner = subprocess.Popen([sys.executable, "-m", "hpo_core.cli", "tune", str(file),
-                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    folder = tmp_path / "runs" / "job"
-    deadline = time.monotonic() + 30
-    while len(list(folder.glob("training-jobs/*/output/data/pid"))) < 2:
-        assert time.monotonic() < deadline and tuner.poll() is None
-        time.sleep(0.05)
-    pids = [int(p.read_text()) for p in folder.glob("training-jobs/*/output/data/pid")]
+    tuner, folder, pids = _tuner_with_two_running_jobs(tmp_path, max_jobs=2)
     tuner.terminate()
     _, err = tuner.communicate(timeout=30)
     assert tuner.returncode == 130 and b"interrupted" in err
