@@ -11,6 +11,15 @@ from hpo_core.errors import HPOError, OptimizerError, SearchSpaceError
 from hpo_core.optimizer import Optimizer, Trial
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static, hp_string
 
+
+def __getattr__(name: str) -> object:
+    """``hpo_core.TuningJob`` is imported on first use (it pulls in the job machinery)."""
+    if name == "TuningJob":
+        from hpo_core.tuner import TuningJob
+
+        return TuningJob
+    raise AttributeError(f"module 'hpo_core' has no attribute {name!r}")
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,6 +33,7 @@ __all__ = [
     "SearchSpaceError",
     "Static",
     "Trial",
+    "TuningJob",
     "__version__",
     "hp_string",
 ]

@@ -11,10 +11,17 @@ trial failed, or abort the job.
 from __future__ import annotations
 
 __all__ = [
+    "ACTIONS",
+    "ExecutionError",
     "HPOError",
+    "JobConfigError",
+    "JobStateError",
     "OptimizerError",
     "SearchSpaceError",
 ]
+
+#: What the tuner does with an :class:`ExecutionError`.
+ACTIONS = ("retry", "fail_trial", "abort")
 
 
 class HPOError(Exception):
@@ -28,3 +35,40 @@ class SearchSpaceError(HPOError, ValueError):
 class OptimizerError(HPOError, ValueError):
     """A misuse of the ask/tell API: unknown or already-told trial, bad value, exhausted space,
     unreadable saved state."""
+
+
+class JobConfigError(HPOError, ValueError):
+    """An invalid tuning-job document. ``path`` names the field (``""`` for the whole document),
+    e.g. ``HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs``.
+
+    Args:
+        path: dotted field path, list items as ``[i]``.
+        message: what was received and what was expected.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.detail = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ExecutionError(HPOError, RuntimeError):
+    """A training job could not be run. ``action`` tells the tuner what to do next:
+
+    - ``"retry"``: transient (resources, a signal the tuner did not send): run it again if the
+      definition's RetryStrategy allows;
+    - ``"fail_trial"``: this training job failed; record the reason and go on;
+    - ``"abort"``: a configuration problem every training job would hit (the command does not
+      exist, ...): end the tuning job with this message.
+    """
+
+    def __init__(self, message: str, action: str = "fail_trial") -> None:
+        if action not in ACTIONS:
+            raise ValueError(f"ExecutionError.action: expected one of {ACTIONS}, got {action!r}")
+        self.action = action
+        super().__init__(message)
+
+
+class JobStateError(HPOError, RuntimeError):
+    """The job directory cannot be used as asked: locked by another tuner, holding a different
+    job, not a job directory, or written by a newer hpo_core."""

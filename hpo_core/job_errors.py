@@ -1,51 +1,8 @@
-"""Errors of tuning jobs: bad job documents, training-job execution, the job directory.
-
-To be folded into :mod:`hpo_core.errors` later; every class derives from
-:class:`~hpo_core.errors.HPOError` and from the builtin a caller would naturally catch.
-"""
+"""Tuning-job errors, kept importable from their first home; they live in
+:mod:`hpo_core.errors`, the one hierarchy."""
 
 from __future__ import annotations
 
-from hpo_core.errors import HPOError
+from hpo_core.errors import ACTIONS, ExecutionError, JobConfigError, JobStateError
 
 __all__ = ["ACTIONS", "ExecutionError", "JobConfigError", "JobStateError"]
-
-#: What the tuner does with an :class:`ExecutionError`.
-ACTIONS = ("retry", "fail_trial", "abort")
-
-
-class JobConfigError(HPOError, ValueError):
-    """An invalid tuning-job document. ``path`` names the field (``""`` for the whole document),
-    e.g. ``HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs``.
-
-    Args:
-        path: dotted field path, list items as ``[i]``.
-        message: what was received and what was expected.
-    """
-
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        self.detail = message
-        super().__init__(f"{path}: {message}" if path else message)
-
-
-class ExecutionError(HPOError, RuntimeError):
-    """A training job could not be run. ``action`` tells the tuner what to do next:
-
-    - ``"retry"``: transient (resources, a signal the tuner did not send): run it again if the
-      definition's RetryStrategy allows;
-    - ``"fail_trial"``: this training job failed; record the reason and go on;
-    - ``"abort"``: a configuration problem every training job would hit (the command does not
-      exist, ...): end the tuning job with this message.
-    """
-
-    def __init__(self, message: str, action: str = "fail_trial") -> None:
-        if action not in ACTIONS:
-            raise ValueError(f"ExecutionError.action: expected one of {ACTIONS}, got {action!r}")
-        self.action = action
-        super().__init__(message)
-
-
-class JobStateError(HPOError, RuntimeError):
-    """The job directory cannot be used as asked: locked by another tuner, holding a different
-    job, not a job directory, or written by a newer hpo_core."""
