@@ -57,8 +57,8 @@ def run_training_job(request: TrainingJobRequest, grace_s: float,
                      batch_s: float) -> Iterator[dict[str, Any]]:
     """The Ray task (a streaming generator): run ``request`` like the local backend, yield
     ``{"started": ...}``, then ``{"lines": [(stream, line), ...]}`` batches, then
-    ``{"state": ...}``. A cancel (KeyboardInterrupt) stops the job: SIGTERM, SIGKILL after
-    ``grace_s``."""
+    ``{"state": ...}``. A cancel stops the job (SIGTERM, SIGKILL after ``grace_s``) whether
+    Ray interrupts the task body (KeyboardInterrupt) or closes the generator at a ``yield``."""
     from hpo_core.adapters.local import LocalBackend
 
     argv = list(request.command)
@@ -93,11 +93,11 @@ def run_training_job(request: TrainingJobRequest, grace_s: float,
                 yield {"state": dataclasses.asdict(state)}
                 return
             time.sleep(batch_s)
-    except KeyboardInterrupt:  # ray.cancel: stop the job, then let the task end
-        backend.stop(handle, "cancelled")
-        while not backend.poll(handle).done:
-            time.sleep(0.05)
-        raise
+    finally:  # ray.cancel (KeyboardInterrupt here, or GeneratorExit at a yield): stop the job
+        if not backend.poll(handle).done:
+            backend.stop(handle, "cancelled")
+            while not backend.poll(handle).done:
+                time.sleep(0.05)
 
 
 def _node_ip() -> str | None:

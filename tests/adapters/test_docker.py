@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,29 +13,9 @@ from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
 from hpo_core.adapters.docker import DockerBackend
 from hpo_core.job_errors import ExecutionError
 from hpo_core.metrics import MetricDefinition, MetricScraper
+from tests.adapters.support import Lines, run_to_end
 
 pytestmark = pytest.mark.docker
-
-
-class Lines:
-    """A LineSink that remembers lines and lets a test wait for one."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str]] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, stream: str, line: str) -> None:
-        with self._cond:
-            self.lines.append((stream, line))
-            self._cond.notify_all()
-
-    def text(self, stream: str | None = None) -> list[str]:
-        return [line for s, line in self.lines if stream is None or s == stream]
-
-    def wait_for(self, fragment: str, timeout: float = 20.0) -> None:
-        with self._cond:
-            ok = self._cond.wait_for(lambda: any(fragment in x for x in self.text()), timeout)
-        assert ok, f"no line containing {fragment!r} within {timeout}s: {self.text()}"
 
 
 def make_request(tmp_path: Path, name: str, channels: dict[str, Path] | None = None,
@@ -48,16 +27,6 @@ def make_request(tmp_path: Path, name: str, channels: dict[str, Path] | None = N
                               command=("train",), cwd=tmp_path, hyperparameters=hps,
                               channels=channels or {}, input_data_config=idc,
                               log_path=tmp_path / "logs" / f"{name}.log")
-
-
-def run_to_end(backend: DockerBackend, handle: Any, timeout: float = 30.0) -> JobState:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = backend.poll(handle)
-        if state.done:
-            return state
-        time.sleep(0.05)
-    raise AssertionError(f"the job did not end within {timeout}s")
 
 
 def backend_for(job: str, image: str, grace_s: float = 1.0, **definition: Any) -> DockerBackend:

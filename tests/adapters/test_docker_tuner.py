@@ -22,7 +22,8 @@ import pytest
 from hpo_core.adapters.docker import DockerBackend
 from hpo_core.adapters.jobdefs import definitions_of
 from hpo_core.tuner import TuningJob
-from tests.adapters.test_docker import Lines, make_request, run_to_end
+from tests.adapters.support import Lines, run_to_end
+from tests.adapters.test_docker import make_request
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[2]
@@ -89,6 +90,19 @@ def test_tuner_keeps_within_max_parallel(tmp_path: Path, busybox: str, job_name:
     assert not _all(docker_client, job_name)
 
 
+def _recorded(directory: Path) -> int:
+    """How many running trials have their container recorded in the job's store."""
+    from hpo_core.store import Store, is_job_dir
+
+    if not is_job_dir(directory):
+        return 0
+    store = Store(directory)
+    try:
+        return sum(1 for row in store.trials("InProgress") if row["process"])
+    finally:
+        store.close()
+
+
 _TUNER = """
 import json, sys
 from hpo_core.adapters.docker import DockerBackend
@@ -109,7 +123,7 @@ def test_sigkilled_tuner_leaves_no_container(tmp_path: Path, busybox: str, job_n
                              start_new_session=True)
     try:
         deadline = time.monotonic() + 30
-        while len(_running(docker_client, job_name)) < 2:
+        while len(_running(docker_client, job_name)) < 2 or _recorded(tmp_path / "job") < 2:
             assert tuner.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
     finally:

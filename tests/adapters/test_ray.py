@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import textwrap
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ ray = pytest.importorskip("ray")
 
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest  # noqa: E402
 from hpo_core.adapters.ray import RayBackend  # noqa: E402
+from tests.adapters.support import Lines, run_to_end  # noqa: E402
 
 SCRIPT = """
 import json, os, signal, sys, time
@@ -44,25 +44,6 @@ elif mode == "fail":
 """
 
 
-class Lines:
-    def __init__(self) -> None:
-        self.items: list[tuple[float, str]] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, _stream: str, line: str) -> None:
-        with self.cond:
-            self.items.append((time.monotonic(), line))
-            self.cond.notify_all()
-
-    def text(self) -> list[str]:
-        return [line for _, line in self.items]
-
-    def wait_for(self, fragment: str, timeout: float = 30.0) -> None:
-        with self.cond:
-            ok = self.cond.wait_for(lambda: any(fragment in x for x in self.text()), timeout)
-        assert ok, f"no line with {fragment!r}: {self.text()}"
-
-
 def make_request(tmp_path: Path, name: str, max_runtime_s: float | None = None,
                  **hp: str) -> TrainingJobRequest:
     script = tmp_path / "train.py"
@@ -72,16 +53,6 @@ def make_request(tmp_path: Path, name: str, max_runtime_s: float | None = None,
         name=name, directory=tmp_path / "training-jobs" / name, command=("python", "train.py"),
         cwd=tmp_path, hyperparameters={"_tuning_objective_metric": "loss", **hp},
         max_runtime_s=max_runtime_s, log_path=tmp_path / "logs" / f"{name}.log")
-
-
-def run_to_end(backend: RayBackend, handle: Any, timeout: float = 60.0) -> JobState:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = backend.poll(handle)
-        if state.done:
-            return state
-        time.sleep(0.05)
-    raise AssertionError("the Ray job did not end")
 
 
 def _alive(pid: int) -> bool:
