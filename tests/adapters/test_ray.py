@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -149,3 +151,48 @@ def test_resource_request_is_honoured(local_ray: Any, tmp_path: Path) -> None:
     assert run_to_end(backend, hb).status == "Completed"
     first, second = sorted([a.items, b.items], key=lambda items: items[0][0])
     assert second[0][0] >= first[-1][0]  # one 2-CPU task at a time
+
+
+_DRIVER = """
+import json, sys, time
+from pathlib import Path
+import ray
+from hpo_core.adapters.base import TrainingJobRequest
+from hpo_core.adapters.ray import RayBackend
+ray.init(num_cpus=1, object_store_memory=80 * 2**20, include_dashboard=False,
+         log_to_driver=False)
+tmp = Path(sys.argv[1])
+backend = RayBackend("job", grace_s=1.0)
+req = TrainingJobRequest(name="orphan", directory=tmp / "orphan", command=("python", "train.py"),
+                         cwd=tmp, hyperparameters={"mode": "sleep"})
+handle = backend.start(req, lambda _s, _l: None)
+while "pid" not in handle.started:
+    time.sleep(0.05)
+(tmp / "started.json").write_text(json.dumps(handle.started))
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_a_sigkilled_driver_leaves_no_training_process(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    make_request(tmp_path, "unused")  # writes train.py
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path)],
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    marker = tmp_path / "started.json"
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists():
+            assert driver.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        started = json.loads(marker.read_text())
+        assert _alive(started["pid"])
+    finally:
+        os.kill(driver.pid, signal.SIGKILL)  # the tuner dies, its Ray instance with it
+        driver.wait()
+    assert _wait_gone(started["pid"], timeout=30), "the training process outlived its driver"
+    with contextlib.suppress(ProcessLookupError):  # what is left of the driver's session
+        os.killpg(driver.pid, signal.SIGKILL)
