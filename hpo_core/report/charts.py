@@ -2,13 +2,15 @@
 
 All charts sit in ONE Vega-Lite specification so that a selection made in one drives the others:
 dragging over a time range in "Objective over time" colours the same trials in every chart
-(the rest turn grey), as amtviz does. Every dataset that takes part carries the trial's ``end``
-time, the brushed field.
+(the rest turn grey), as amtviz does; clicking a point marks that trial (magenta) in every
+chart. Every dataset that takes part carries the trial's ``end`` time (the brushed field) and
+its ``trial`` id (the clicked one).
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 from hpo_core.analytics import best_so_far, require
@@ -22,14 +24,24 @@ from hpo_core.report.data import (
 )
 from hpo_core.report.runs import RunTable
 
-__all__ = ["STATUS_COLORS", "dashboard"]
+__all__ = ["DECORATION", "SELECTOR", "STATUS_COLORS", "dashboard", "selection_views"]
 
 #: Status -> colour (Tableau 10), shared by every chart.
 STATUS_COLORS = {"completed": "#4c78a8", "stopped": "#f58518", "failed": "#e45756",
                  "running": "#72b7b2", "pending": "#9d9d9d", "paused": "#b279a2"}
 _GREY = "#d9d9d9"
+_PICKED = "#d6249f"  # the clicked trial, in every chart
+#: Name prefix of the layers drawn over the data (best trial, clicked trial): the page makes
+#: them transparent to the mouse so that tooltips and clicks reach the points beneath.
+DECORATION = "deco_"
+#: Name prefix of the layers that define the selections (the time brush, the click): Altair
+#: also lists the other layers of a layered chart as views of a selection, which made the
+#: decorations define selections of their own; :func:`selection_views` undoes that.
+SELECTOR = "sel_"
 _SMALL = {"width": 230, "height": 170}
 _PER_ROW = 3
+#: Altair's warning when one selection is added to several views (as intended here).
+_DEDUP = "Automatically deduplicated selection parameter"
 
 
 def _status_color(alt: Any, brush: Any, statuses: list[str]) -> Any:
@@ -46,18 +58,37 @@ def _time_unit(rows: list[dict[str, Any]]) -> tuple[str, float]:
         ("hours", 3600.0)
 
 
-def _time_chart(alt: Any, base: Any, brush: Any, color: Any, metric: str, unit: str) -> Any:
+def selection_views(spec: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the :data:`SELECTOR` layers as the views of each top-level selection
+    (in place; returns ``spec``). Specifications without such layers are left as they are."""
+    for param in spec.get("params", []):
+        views = param.get("views")
+        if views and any(str(v).startswith(SELECTOR) for v in views):
+            param["views"] = [v for v in views if str(v).startswith(SELECTOR)]
+    return spec
+
+
+def _ring(base: Any, pick: Any, x: Any, y: Any, has: str, key: str) -> Any:
+    """A ring around the clicked trial's point (a decoration, see :data:`DECORATION`)."""
+    return base.mark_point(size=200, strokeWidth=2.5, filled=False, color=_PICKED).encode(
+        x=x, y=y).transform_filter(has).transform_filter(pick).properties(
+        name=f"{DECORATION}ring_{key}")
+
+
+def _time_chart(alt: Any, base: Any, brush: Any, pick: Any, color: Any, metric: str,
+                unit: str) -> Any:
     x = alt.X("end:Q", title=f"trial end ({unit} since the first trial started)")
+    y = alt.Y("objective:Q", title=metric, scale=alt.Scale(zero=False))
+    has = "datum.objective != null && datum.end != null"
     points = base.mark_circle(size=45, opacity=0.85).encode(
-        x=x, y=alt.Y("objective:Q", title=metric, scale=alt.Scale(zero=False)),
-        color=color,
+        x=x, y=y, color=color,
         tooltip=["label:N", "status:N", alt.Tooltip("objective:Q", format=".6g"),
                  alt.Tooltip("end:Q", format=".4g", title=unit)],
-    ).transform_filter("datum.objective != null && datum.end != null").add_params(brush)
+    ).transform_filter(has).add_params(brush, pick).properties(name=f"{SELECTOR}time")
     line = base.mark_line(interpolate="step-after", color="black", strokeWidth=1.5).encode(
         x=x, y="best_so_far:Q").transform_filter(
         "datum.best_so_far != null && datum.end != null")
-    return alt.layer(points, line).properties(
+    return alt.layer(points, line, _ring(base, pick, x, y, has, "time")).properties(
         title="Objective over time (line: best so far)", width=430, height=220)
 
 
@@ -86,7 +117,8 @@ def _decades(lo: float, hi: float) -> list[float] | Any:
     return ticks
 
 
-def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: str) -> Any:
+def _scatter(alt: Any, base: Any, pick: Any, color: Any, run: RunTable, name: str,
+             field: str) -> Any:
     spec = run.params[name]
     y = alt.Y("objective:Q", title=run.metric, scale=alt.Scale(zero=False))
     if isinstance(spec, Categorical):
@@ -116,15 +148,17 @@ def _scatter(alt: Any, base: Any, color: Any, run: RunTable, name: str, field: s
     dots = base.mark_circle(size=35, opacity=0.8).encode(
         x=x, y=y, color=color,
         tooltip=["label:N", alt.Tooltip(f"{field}:N", title=name),
-                 alt.Tooltip("objective:Q", format=".6g")]).transform_filter(has)
+                 alt.Tooltip("objective:Q", format=".6g")]).transform_filter(
+        has).add_params(pick).properties(name=f"{SELECTOR}{field}")
     best = base.mark_point(shape="diamond", size=170, filled=False, strokeWidth=2.5,
                            color="black").encode(x=x, y=y).transform_filter(
-        has + " && datum.is_best")
-    return alt.layer(dots, best).properties(title=f"{run.metric} vs {name}", **_SMALL)
+        has + " && datum.is_best").properties(name=f"{DECORATION}best_{field}")
+    return alt.layer(dots, best, _ring(base, pick, x, y, has, field)).properties(
+        title=f"{run.metric} vs {name}", **_SMALL)
 
 
-def _parallel(alt: Any, pd: Any, brush: Any, run: RunTable, rows: list[dict[str, Any]],
-              axes: list[str]) -> Any:
+def _parallel(alt: Any, pd: Any, brush: Any, pick: Any, run: RunTable,
+              rows: list[dict[str, Any]], axes: list[str]) -> Any:
     base = alt.Chart(pd.DataFrame(rows))
     x = alt.X("axis:N", sort=axes, title=None, axis=alt.Axis(labelAngle=0, domain=False,
                                                               ticks=False, grid=True))
@@ -138,8 +172,12 @@ def _parallel(alt: Any, pd: Any, brush: Any, run: RunTable, rows: list[dict[str,
         x=x, y=y, detail="trial:N", color=color,
         tooltip=["trial:Q", "axis:N", "shown:N", alt.Tooltip("objective:Q", format=".6g")])
     best = base.mark_line(strokeWidth=3, color="black").encode(
-        x=x, y=y, detail="trial:N").transform_filter("datum.is_best")
-    return alt.layer(lines, best).properties(
+        x=x, y=y, detail="trial:N").transform_filter("datum.is_best").properties(
+        name=f"{DECORATION}best_parallel")
+    picked = base.mark_line(strokeWidth=3, color=_PICKED).encode(
+        x=x, y=y, detail="trial:N").transform_filter(pick).properties(
+        name=f"{DECORATION}pick_parallel")
+    return alt.layer(lines, best, picked).properties(
         title="Parallel coordinates (black: best trial)",
         width=max(430, 110 * len(axes)), height=240)
 
@@ -154,14 +192,19 @@ def _importance(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
     ).properties(title="Parameter importance", width=300, height=max(60, 24 * len(rows)))
 
 
-def _curves(alt: Any, pd: Any, color: Any, run: RunTable, rows: list[dict[str, Any]]) -> Any:
+def _curves(alt: Any, pd: Any, pick: Any, color: Any, run: RunTable,
+            rows: list[dict[str, Any]]) -> Any:
     base = alt.Chart(pd.DataFrame(rows))
-    return base.mark_line(strokeWidth=1, opacity=0.6).encode(
-        x=alt.X("step:Q", title="step (resource)"),
-        y=alt.Y("value:Q", title=run.metric, scale=alt.Scale(zero=False)),
-        detail="trial:N", color=color,
-        tooltip=["trial:Q", "step:Q", alt.Tooltip("value:Q", format=".6g")],
-    ).properties(title="Learning curves (intermediate objective)", width=430, height=220)
+    x = alt.X("step:Q", title="step (resource)")
+    y = alt.Y("value:Q", title=run.metric, scale=alt.Scale(zero=False))
+    lines = base.mark_line(strokeWidth=1, opacity=0.6).encode(
+        x=x, y=y, detail="trial:N", color=color,
+        tooltip=["trial:Q", "step:Q", alt.Tooltip("value:Q", format=".6g")])
+    picked = base.mark_line(strokeWidth=3, color=_PICKED).encode(
+        x=x, y=y, detail="trial:N").transform_filter(pick).properties(
+        name=f"{DECORATION}pick_curves")
+    return alt.layer(lines, picked).properties(
+        title="Learning curves (intermediate objective)", width=430, height=220)
 
 
 def _resources(alt: Any, base: Any, color: Any) -> Any:
@@ -200,20 +243,22 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     statuses = [s for s in STATUS_COLORS if any(r["status"] == s for r in rows)]
     base = alt.Chart(pd.DataFrame(rows))
     brush = alt.selection_interval(name="time_brush", encodings=["x"])
+    pick = alt.selection_point(name="trial_pick", fields=["trial"], on="click",
+                               clear="dblclick", empty=False)
     color = _status_color(alt, brush, statuses)
-    layout: list[list[Any]] = [[_time_chart(alt, base, brush, color, run.metric, unit),
+    layout: list[list[Any]] = [[_time_chart(alt, base, brush, pick, color, run.metric, unit),
                                 _distribution(alt, base, brush, run.metric)]]
-    scatters = [_scatter(alt, base, color, run, n, fields[n]) for n in names]
+    scatters = [_scatter(alt, base, pick, color, run, n, fields[n]) for n in names]
     layout += [scatters[i:i + _PER_ROW] for i in range(0, len(scatters), _PER_ROW)]
     par = parallel_rows(run, rows, fields)
     if par and names:
-        layout.append([_parallel(alt, pd, brush, run, par, [*names, run.metric])])
+        layout.append([_parallel(alt, pd, brush, pick, run, par, [*names, run.metric])])
     imp = importance(run)
     end_of = {r["trial"]: r["end"] for r in rows}
     curve_rows = [{"trial": t["id"], "step": s, "value": v, "status": t["status"],
                    "end": end_of[t["id"]]} for t in run.trials for s, v in t["reports"]]
     layout.append(([_importance(alt, pd, imp)] if imp else []) +
-                  ([_curves(alt, pd, color, run, curve_rows)] if curve_rows else []))
+                  ([_curves(alt, pd, pick, color, run, curve_rows)] if curve_rows else []))
     has_resource = any(t["reports"] or t["resource"] is not None for t in run.trials)
     rungs = rung_rows(run) if has_resource else []
     used = {r["resource_used"] for r in rows if r["resource_used"] is not None}
@@ -221,9 +266,11 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     layout.append(([_resources(alt, base, color)] if len(used) > 1 or rungs else []) +
                   ([_rungs(alt, pd, rungs)] if rungs else []))
     layout = [row for row in layout if row]
-    chart = alt.vconcat(*[alt.hconcat(*row) for row in layout]).configure_view(
-        stroke="#eee").configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
-        fontSize=13, anchor="start")
+    with warnings.catch_warnings():  # one selection in many views is what we want
+        warnings.filterwarnings("ignore", message=_DEDUP)
+        chart = alt.vconcat(*[alt.hconcat(*row) for row in layout]).configure_view(
+            stroke="#eee").configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
+            fontSize=13, anchor="start")
     return chart, [str(c.title) for row in layout for c in row]
 
 

@@ -13,6 +13,7 @@ import datetime as _dt
 import functools
 import html
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ table.grid td.l, table.grid th.l { text-align: left; }
 .note { color: #555; font-size: 12.5px; max-width: 980px; line-height: 1.45; }
 #hpo-error { color: #b00020; font-weight: 600; }
 .vega-embed { display: block; }
+#hpo-charts g[class*="deco_"] { pointer-events: none; }
 """
 
 _BOOT = """
@@ -70,10 +72,15 @@ def escape_json(data: Any) -> str:
 
 def spec_of(chart: Any) -> dict[str, Any]:
     """The chart's Vega-Lite JSON, without Altair's 5,000-row guard (curves of a large run
-    exceed it; the report's size is tested instead). Altair's global setting is restored."""
+    exceed it; the report's size is tested instead; Altair's global setting is restored), its
+    selections bound to their own layers only (:func:`~hpo_core.report.charts.selection_views`).
+    """
     alt = require("altair")
-    with alt.data_transformers.enable("default", max_rows=None):
-        return dict(chart.to_dict())
+    from hpo_core.report.charts import selection_views
+
+    with alt.data_transformers.enable("default", max_rows=None), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
+        return selection_views(dict(chart.to_dict()))
 
 
 def _vl_version(alt: Any, vlc: Any) -> str | None:

@@ -80,8 +80,9 @@ _NOTES = """
 <h2>How to read this</h2>
 <div class="note"><p><b>Linked charts.</b> Drag over a time range in <i>Objective over
 time</i>: the trials that ended inside it keep their colour in every chart and the others turn
-grey; double-click to clear. The black diamond marks the best trial in each per-parameter
-chart.</p>
+grey. Click a point to mark that trial in magenta in every chart (its line in the parallel
+coordinates and learning curves too); double-click to clear. The black diamond marks the best
+trial in each per-parameter chart.</p>
 <p><b>Best so far</b> is the best objective among completed trials that ended at or before each
 point (finish order). Stopped (early-stopped) trials show their last reported value but never
 count as best.</p>

@@ -55,7 +55,8 @@ _FILLS_JS = """
   var grey = 0, coloured = 0;
   document.querySelectorAll('#hpo-charts g.mark-symbol.role-mark path').forEach(function (p) {
     var f = (p.getAttribute('fill') || '').toLowerCase();
-    if (f === '#d9d9d9') grey += 1; else if (f && f !== 'none') coloured += 1;
+    if (f === '#d9d9d9') grey += 1;
+    else if (f && f !== 'none' && f !== 'transparent') coloured += 1;
   });
   return JSON.stringify({grey: grey, coloured: coloured});
 })()
@@ -77,7 +78,7 @@ _AREA_JS = """
 """
 
 
-def drag_brush(cdp: Any, title: str, start: float = 0.25, stop: float = 0.6) -> dict[str, Any]:
+def drag_brush(cdp: Any, title: str, start: float = 0.02, stop: float = 0.55) -> dict[str, Any]:
     """Drag across the chart titled ``title`` (fractions of its width) with the mouse, and
     count grey and coloured points before and after."""
     def fills() -> dict[str, int]:
@@ -102,6 +103,63 @@ def drag_brush(cdp: Any, title: str, start: float = 0.25, stop: float = 0.6) -> 
     return {"before": before, "after": fills()}
 
 
+#: Centres of the points of the first point layer of the chart titled ``title``.
+_POINTS_JS = """
+(function (title) {
+  var texts = document.querySelectorAll('#hpo-charts svg g.role-title text');
+  for (var i = 0; i < texts.length; i++) {
+    if (texts[i].textContent.indexOf(title) !== 0) continue;
+    var layer = texts[i].closest('g.role-scope').querySelector('g.mark-symbol.role-mark');
+    layer.scrollIntoView({block: 'center'});
+    var out = [];
+    layer.querySelectorAll('path').forEach(function (p) {
+      var r = p.getBoundingClientRect();
+      out.push([r.x + r.width / 2, r.y + r.height / 2]);
+    });
+    return JSON.stringify(out);
+  }
+  return '[]';
+})(%s)
+"""
+
+#: Marks stroked in the "picked trial" colour: rings (symbols) and lines.
+_PICKED_JS = """
+(function () {
+  var c = {symbols: 0, lines: 0};
+  document.querySelectorAll('#hpo-charts g.role-mark path').forEach(function (p) {
+    if ((p.getAttribute('stroke') || '').toLowerCase() !== '#d6249f') return;
+    if (p.closest('g.mark-symbol')) c.symbols += 1;
+    if (p.closest('g.mark-line')) c.lines += 1;
+  });
+  return JSON.stringify(c);
+})()
+"""
+
+
+def click_point(cdp: Any, title: str) -> dict[str, Any]:
+    """Click points of the chart titled ``title`` until one is picked (a point under another
+    layer's mark may not be); count the marks drawn in the picked colour before and after."""
+    def picked() -> dict[str, int]:
+        return dict(json.loads(cdp.call("Runtime.evaluate", expression=_PICKED_JS,
+                                        returnByValue=True)["result"]["value"]))
+
+    before = picked()
+    points = json.loads(cdp.call("Runtime.evaluate", expression=_POINTS_JS % json.dumps(title),
+                                 returnByValue=True)["result"]["value"])
+    after = before
+    for x, y in points[-5:][::-1]:  # the last drawn are on top of their layer
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            extra = {"button": "left", "clickCount": 1} if kind != "mouseMoved" else {}
+            cdp.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, **extra)
+        time.sleep(0.3)
+        cdp.call("Runtime.evaluate", expression="window.__hpoView.runAsync()",
+                 awaitPromise=True)
+        after = picked()
+        if after["symbols"]:
+            break
+    return {"before": before, "after": after}
+
+
 @dataclass
 class PageRun:
     """What a page did in the browser.
@@ -115,6 +173,7 @@ class PageRun:
         load_ms: wall time from navigation to ``ready``, measured from Python.
         screenshot: path of the PNG, when one was asked for.
         brush: what :func:`drag_brush` saw, when a brush title was given.
+        click: what :func:`click_point` saw, when a click title was given.
     """
 
     state: dict[str, Any]
@@ -126,6 +185,7 @@ class PageRun:
     load_ms: float = 0.0
     screenshot: Path | None = None
     brush: dict[str, Any] | None = None
+    click: dict[str, Any] | None = None
 
 
 def find_chromium() -> str | None:
@@ -191,7 +251,7 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
 
 def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120.0,
                 width: int = 1400, chromium: str | None = None,
-                brush: str | None = None) -> PageRun:
+                brush: str | None = None, click: str | None = None) -> PageRun:
     """Open ``page`` (a local file) in headless Chromium and wait for the report to draw.
 
     Args:
@@ -202,6 +262,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
         chromium: the browser executable (default :func:`find_chromium`).
         brush: after the screenshot, drag a brush over the chart with this title (see
             :func:`drag_brush`).
+        click: then click a point of the chart with this title (see :func:`click_point`).
     """
     exe = chromium or find_chromium()
     if exe is None:
@@ -217,7 +278,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
             ws = next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
             cdp = _Cdp(ws)
             try:
-                return _run(cdp, page, screenshot, timeout, width, brush)
+                return _run(cdp, page, screenshot, timeout, width, brush, click)
             finally:
                 cdp.close()
         finally:
@@ -230,7 +291,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
 
 
 def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
-         width: int, brush: str | None) -> PageRun:
+         width: int, brush: str | None, click: str | None) -> PageRun:
     for domain in ("Page", "Runtime", "Log", "Network"):
         cdp.call(f"{domain}.enable")
     cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
@@ -261,20 +322,26 @@ def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
         cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
                  deviceScaleFactor=1, mobile=False)
         brushed = drag_brush(cdp, brush)
+    clicked = None
+    if click is not None and state.get("ready"):
+        cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                 deviceScaleFactor=1, mobile=False)
+        clicked = click_point(cdp, click)
     time.sleep(0.1)
     cdp.call("Runtime.evaluate", expression="1")  # flush pending events
     requests = [e["params"]["request"]["url"] for e in cdp.events
                 if e["method"] == "Network.requestWillBeSent"]
     return PageRun(state=info["report"] or state, marks=info["marks"], svgs=info["svgs"],
                    canvases=info["canvases"], console_errors=_errors(cdp.events),
-                   requests=requests, load_ms=load_ms, screenshot=shot, brush=brushed)
+                   requests=requests, load_ms=load_ms, screenshot=shot, brush=brushed,
+                   click=clicked)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
 
     run = render_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None,
-                      brush="Objective over time")
+                      brush="Objective over time", click="objective vs")
     print(json.dumps({**run.__dict__, "screenshot": str(run.screenshot)}, indent=1,
                      default=str))
     os._exit(0)

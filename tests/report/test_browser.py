@@ -59,7 +59,7 @@ def test_job_report_renders_in_chromium(tmp_path: Path) -> None:
     assert with_objective >= 8
 
     run = render_page(page, tmp_path / "job-report.png", chromium=exe,
-                      brush="Objective over time")
+                      brush="Objective over time", click="loss vs lr")
     _keep(tmp_path / "job-report.png")
 
     assert run.console_errors == []
@@ -92,6 +92,10 @@ def test_job_report_renders_in_chromium(tmp_path: Path) -> None:
     assert run.brush is not None
     assert run.brush["before"]["grey"] == 0 and run.brush["before"]["coloured"] > 0
     assert run.brush["after"]["grey"] > 0 and run.brush["after"]["coloured"] > 0
+    # clicking a point rings that trial in the time chart and every scatter, and draws its
+    # line in the parallel coordinates and the learning curves
+    assert run.click is not None and run.click["before"] == {"symbols": 0, "lines": 0}
+    assert run.click["after"] == {"symbols": 5, "lines": 2}
 
 
 @pytest.mark.slow
