@@ -168,8 +168,33 @@ def _smallest_u_at_least(decode: Any, target: float, u0: float) -> float:
 
 # --------------------------------------------------------------------------------- parameters
 
+class _Range:
+    """What Continuous and Integer share: normalized bounds, scaling and its resolution."""
+
+    min_value: Any
+    max_value: Any
+    scaling: str
+    _effective: str
+
+    def _store(self, kind: str, lo: float | int, hi: float | int, scaling: str) -> None:
+        object.__setattr__(self, "min_value", lo)
+        object.__setattr__(self, "max_value", hi)
+        object.__setattr__(self, "scaling", scaling)
+        eff = resolve_auto_scaling(kind, lo, hi) if scaling == "auto" else scaling
+        object.__setattr__(self, "_effective", eff)
+
+    @property
+    def effective_scaling(self) -> str:
+        """``scaling`` with ``auto`` resolved."""
+        return self._effective
+
+    @property
+    def is_fixed(self) -> bool:
+        return bool(self.min_value == self.max_value)
+
+
 @dataclass(frozen=True)
-class Continuous:
+class Continuous(_Range):
     """A real range ``[min_value, max_value]`` with a scaling."""
 
     min_value: float
@@ -192,20 +217,7 @@ class Continuous:
             raise SearchSpaceError(
                 f"{what}: scaling='reverse_log' needs 0 <= min_value and max_value < 1, "
                 f"got [{lo!r}, {hi!r}]")
-        object.__setattr__(self, "min_value", lo)
-        object.__setattr__(self, "max_value", hi)
-        object.__setattr__(self, "scaling", scaling)
-        eff = resolve_auto_scaling("continuous", lo, hi) if scaling == "auto" else scaling
-        object.__setattr__(self, "_effective", eff)
-
-    @property
-    def effective_scaling(self) -> str:
-        """``scaling`` with ``auto`` resolved."""
-        return self._effective
-
-    @property
-    def is_fixed(self) -> bool:
-        return self.min_value == self.max_value
+        self._store("continuous", lo, hi, scaling)
 
     def _transform(self, x: float) -> float:
         if self._effective == "log":
@@ -255,7 +267,7 @@ class Continuous:
 
 
 @dataclass(frozen=True)
-class Integer:
+class Integer(_Range):
     """An integer range ``[min_value, max_value]`` (inclusive) with a scaling."""
 
     min_value: int
@@ -276,19 +288,7 @@ class Integer:
             raise SearchSpaceError(
                 f"{what}: scaling='reverse_log' is for Continuous ranges only; "
                 "expected auto, linear or log")
-        object.__setattr__(self, "min_value", lo)
-        object.__setattr__(self, "max_value", hi)
-        object.__setattr__(self, "scaling", scaling)
-        eff = resolve_auto_scaling("integer", lo, hi) if scaling == "auto" else scaling
-        object.__setattr__(self, "_effective", eff)
-
-    @property
-    def effective_scaling(self) -> str:
-        return self._effective
-
-    @property
-    def is_fixed(self) -> bool:
-        return self.min_value == self.max_value
+        self._store("integer", lo, hi, scaling)
 
     @property
     def n_values(self) -> int:
