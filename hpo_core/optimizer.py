@@ -89,7 +89,7 @@ class Optimizer:
         self._start_resource = getattr(self._strategy, "start_resource", None)
         self._max_resource: int | None = getattr(self._strategy, "max_resource", None)
         self._trials: list[Trial] = []
-        self._used: set[str] = set()
+        self._used: set[tuple[Any, ...]] = set()
         self._queue: list[dict[str, Any]] = []
         # Every report and promotion in order: replayed on load to rebuild the stopper.
         self._events: list[list[Any]] = []
