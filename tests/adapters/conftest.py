@@ -7,7 +7,6 @@ them all, so nothing is left running or lying around after a test.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,12 +14,13 @@ from typing import Any
 import pytest
 
 from tests.adapters import images
+from tests.adapters.optional import require, under_ci
 
 JOB_PREFIX = "pytest-"
 
 
 def _no_daemon(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if under_ci():
         pytest.fail(f"CI: the Docker tests must run, but {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -73,7 +73,7 @@ def job_name(docker_client: Any) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def local_ray() -> Iterator[Any]:
     """A local Ray instance (2 CPUs, small object store) for the session's Ray tests."""
-    ray = pytest.importorskip("ray")
+    ray = require("ray", "ray")
     if not ray.is_initialized():
         ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False,
                  log_to_driver=False)

@@ -2,6 +2,8 @@
 ``hpo export-amt`` (its output passes botocore's validation of CreateHyperParameterTuningJob).
 """
 
+# ruff: noqa: E402  (imports after the require() of an optional dependency)
+
 from __future__ import annotations
 
 import copy
@@ -13,7 +15,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("moto")
+from tests.adapters.optional import require
+
+require("moto", "dev")
 
 from moto import mock_aws
 

@@ -1,6 +1,8 @@
 """The Ray backend against a local Ray instance started by the test session (fixture
 ``local_ray``: 2 CPUs)."""
 
+# ruff: noqa: E402  (imports after the require() of an optional dependency)
+
 from __future__ import annotations
 
 import contextlib
@@ -14,11 +16,13 @@ from typing import Any
 
 import pytest
 
-ray = pytest.importorskip("ray")
+from tests.adapters.optional import require
 
-from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest  # noqa: E402
-from hpo_core.adapters.ray import RayBackend  # noqa: E402
-from tests.adapters.support import Lines, run_to_end  # noqa: E402
+ray = require("ray", "ray")
+
+from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
+from hpo_core.adapters.ray import RayBackend
+from tests.adapters.support import Lines, run_to_end
 
 SCRIPT = """
 import json, os, signal, sys, time

@@ -5,6 +5,8 @@ would fail validation raises ``ParamValidationError``) and each canned response 
 output shape. A fake clock drives the backoff.
 """
 
+# ruff: noqa: E402  (imports after the require() of an optional dependency)
+
 from __future__ import annotations
 
 import json
@@ -14,7 +16,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("boto3")
+from tests.adapters.optional import require
+
+require("boto3", "aws")
 
 from botocore.stub import ANY, Stubber
 from hypothesis import given

@@ -1,12 +1,16 @@
 """Reading a finished AMT tuning job for warm start (Stubber: pages, throttling, errors)."""
 
+# ruff: noqa: E402  (imports after the require() of an optional dependency)
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-pytest.importorskip("boto3")
+from tests.adapters.optional import require
+
+require("boto3", "aws")
 
 from botocore.stub import Stubber
 

@@ -19,6 +19,7 @@ import pytest
 from hpo_core.adapters.jobdefs import definitions_of
 from hpo_core.job_errors import JobConfigError
 from hpo_core.tuner import TuningJob
+from tests.adapters.optional import require
 from tests.adapters.test_amt_moto import DOC, SimulatedSageMaker, tuner_document
 
 TRAIN = """
@@ -79,7 +80,7 @@ def _expected(trials: list[tuple[float, int, float]]) -> None:
 
 @pytest.fixture
 def aws() -> Any:
-    pytest.importorskip("moto")
+    require("moto", "dev")
     from moto import mock_aws
 
     from tests.adapters.sagemaker_fixtures import clients
