@@ -50,7 +50,7 @@ def test_columns_and_types_of_an_ask_tell_run(seed: int) -> None:
     assert (done["elapsed_s"] >= 0).all()
     assert df.loc[df["status"] == "pending", "end"].isna().all()
     assert (done["resource_used"] == 9).all() and (done["n_reports"] == 9).all()
-    assert df["is_best"].sum() == 1
+    assert df["is_best"].sum() == 1 and opt.best is not None
     assert df.loc[df["is_best"], "trial_id"].item() == opt.best.id
     assert df.attrs["objective"] == "minimize" and df.attrs["strategy"] == "random"
 
@@ -59,6 +59,7 @@ def test_best_so_far_final_value_is_the_optimizers_best(seed: int) -> None:
     for objective in ("minimize", "maximize"):
         opt = optimizer_run(25, seed, objective=objective)
         df = analytics(opt)
+        assert opt.best is not None
         assert df["best_so_far"].iloc[-1] == opt.best.value
         ordered = df.sort_values(["end", "trial_id"], na_position="last")["best_so_far"]
         diffs = ordered.dropna().diff().dropna()
@@ -74,8 +75,8 @@ def _reference(values: list[float | None], done: list[bool], ends: list[float | 
 
     out = []
     for i in range(len(values)):
-        seen = [values[j] for j in range(len(values))
-                if done[j] and values[j] is not None and key(j) <= key(i)]
+        seen = [v for j, v in enumerate(values)
+                if done[j] and v is not None and key(j) <= key(i)]
         out.append(math.nan if not seen else (max(seen) if maximize else min(seen)))
     return out
 
@@ -113,6 +114,7 @@ def test_best_so_far_of_a_real_run_follows_the_direction(values: list[float],
     df = analytics(opt)
     running = pd.Series(values).cummax() if maximize else pd.Series(values).cummin()
     assert df["best_so_far"].tolist() == running.tolist()
+    assert opt.best is not None
     assert df.loc[df["is_best"], "objective"].item() == opt.best.value
 
 

@@ -176,14 +176,15 @@ def test_bench_report_draws_median_and_band(tmp_path: Path) -> None:
 
 
 def _run(params: dict[str, Any], values: list[float]) -> RunTable:
-    from hpo_core.space import Categorical, Continuous
+    from hpo_core.space import Categorical, Continuous, Param
 
-    trials = [{"id": i, "name": None, "definition": None, "status": "completed", "value": v,
-               "reason": None, "start": float(i), "end": i + 0.5, "resource": None,
-               "reports": [], "metrics": {}, "objective_metric": "objective",
-               "params": {k: p[i] for k, p in params.items()}}
-              for i, v in enumerate(values)]
-    specs = {"x": Continuous(0.0, 1.0), "noise": Continuous(0.0, 1.0),
+    trials: list[dict[str, Any]] = [
+        {"id": i, "name": None, "definition": None, "status": "completed", "value": v,
+         "reason": None, "start": float(i), "end": i + 0.5, "resource": None, "reports": [],
+         "metrics": {}, "objective_metric": "objective",
+         "params": {k: p[i] for k, p in params.items()}}
+        for i, v in enumerate(values)]
+    specs: dict[str, Param] = {"x": Continuous(0.0, 1.0), "noise": Continuous(0.0, 1.0),
              "c": Categorical(["a", "b", "c"])}
     return RunTable(trials=trials, params={k: specs[k] for k in params},
                     objective="minimize", strategy="random")
