@@ -37,7 +37,6 @@ image or an unreachable daemon raises :class:`~hpo_core.job_errors.ExecutionErro
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections import deque
@@ -46,26 +45,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.base import (
+    FAILURE_LIMIT,
+    JobState,
+    LineSink,
+    TrainingJobRequest,
+    read_failure,
+    timeout_state,
+)
 from hpo_core.adapters.docker_support import (
     CONTAINER_ROOT,
     INSTANCE_TYPES,
     age_seconds,
+    check_image,
     close_log,
     container_environment,
     explain,
     missing_image_message,
     open_log,
     prepare_host_directory,
+    resource_limits,
     split_lines,
     transport_errors,
     unreachable_message,
 )
-from hpo_core.adapters.jobdefs import Definitions, lookup, pick
+from hpo_core.adapters.jobdefs import Definitions, definitions_of, lookup, pick
 
 __all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "DockerBackend"]
 
-_FAILURE_LIMIT = 1024
 _LABELS = ("hpo.job", "hpo.trial", "hpo.attempt", "hpo.directory")
 
 
@@ -121,6 +128,12 @@ class DockerBackend:
         self.grace_s = grace_s
         self.pull = pull
 
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any], **kwargs: Any) -> DockerBackend:
+        """The backend of a job document (its name and definitions); ``kwargs`` as above."""
+        return cls(str(document.get("HyperParameterTuningJobName", "hpo")),
+                   definitions_of(document), **kwargs)
+
     # ------------------------------------------------------------------ client
     @property
     def client(self) -> Any:
@@ -161,10 +174,11 @@ class DockerBackend:
                                  "docker backend (the image whose 'train' runs the job)",
                                  "abort")
         client = self.client
-        self._check_image(client, image)
+        check_image(client, image, self.pull)
         instance_type = lookup(definition, "ResourceConfig", "InstanceType") or lookup(
             definition, "HyperParameterTuningResourceConfig", "InstanceType")
-        cpus, memory_mb = self._limits(instance_type, where)
+        cpus, memory_mb = resource_limits(instance_type, self.cpus, self.memory_mb,
+                                          self.instance_types, where)
         isolated = bool(definition.get("EnableNetworkIsolation", False))
         labels = {"hpo.job": self.tuning_job, "hpo.trial": request.name,
                   "hpo.attempt": str(request.attempt),
@@ -206,41 +220,6 @@ class DockerBackend:
         handle = _Handle(request, container.id, labels, memory_mb, log, time.monotonic())
         self._follow(handle, on_line)
         return handle
-
-    def _check_image(self, client: Any, image: str) -> None:
-        import docker
-
-        from hpo_core.job_errors import ExecutionError
-
-        try:
-            client.images.get(image)
-        except docker.errors.ImageNotFound as e:
-            if not self.pull:
-                raise ExecutionError(missing_image_message(image), "abort") from e
-            try:
-                client.images.pull(image)
-            except docker.errors.DockerException as pe:
-                raise ExecutionError(f"{missing_image_message(image)}; pulling it failed: "
-                                     f"{explain(pe)}", "abort") from pe
-        except transport_errors() as e:
-            raise ExecutionError(unreachable_message(e), "abort") from e
-
-    def _limits(self, instance_type: str | None, where: str) -> tuple[float | None, int | None]:
-        from hpo_core.job_errors import ExecutionError
-
-        cpus, memory = self.cpus, self.memory_mb
-        if instance_type and (cpus is None or memory is None):
-            if instance_type not in self.instance_types:
-                raise ExecutionError(
-                    f"{where}.ResourceConfig.InstanceType: {instance_type!r} is not in the "
-                    "docker backend's instance-type table; give explicit cpus/memory_mb or add "
-                    f"it (known: {', '.join(sorted(self.instance_types))})", "abort")
-            t_cpus, t_mem = self.instance_types[instance_type]
-            cpus = t_cpus if cpus is None else cpus
-            memory = t_mem if memory is None else memory
-        if cpus is not None:
-            cpus = min(float(cpus), float(os.cpu_count() or 1))
-        return cpus, memory
 
     # ------------------------------------------------------------------ logs and waiting
     def _follow(self, h: _Handle, on_line: LineSink) -> None:
@@ -314,9 +293,7 @@ class DockerBackend:
     def _final(self, h: _Handle, oom: bool) -> JobState:
         rc = h.exit_code
         if h.timed_out:
-            return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
-                            f"MaxRuntimeInSeconds={h.request.max_runtime_s:g} and was stopped",
-                            exit_code=rc)
+            return timeout_state(h.request.max_runtime_s, rc)
         if h.stop_reason is not None:
             return JobState("Stopped", h.stop_reason, exit_code=rc)
         if rc is None:
@@ -324,23 +301,20 @@ class DockerBackend:
                             f"{h.container_id[:12]}: {h.wait_error}", retryable=True)
         if rc == 0:
             return JobState("Completed", exit_code=0)
-        text = ""
-        with contextlib.suppress(OSError):
-            text = (h.request.directory / "output" / "failure").read_text(
-                encoding="utf-8", errors="replace").strip()
+        text = read_failure(h.request.directory)
         if text:
-            return JobState("Failed", text[:_FAILURE_LIMIT],
+            return JobState("Failed", text,
                             retryable=text.startswith("RetryableError"), exit_code=rc)
         tail = "\n".join(list(h.tail)[-5:])
         more = f"; last log lines:\n{tail}" if tail else ""
         if oom:
             limit = f" of {h.memory_mb} MiB" if h.memory_mb else ""
             return JobState("Failed", f"OutOfMemory: the container was killed (exit {rc}) for "
-                            f"using more than its memory limit{limit}{more}"[:_FAILURE_LIMIT],
+                            f"using more than its memory limit{limit}{more}"[:FAILURE_LIMIT],
                             exit_code=rc)
         how = f"exit status {rc}" + (" (killed by SIGKILL)" if rc == 137 else "")
         # a kill nobody here sent (the host, `docker kill`) may well pass on a second try
-        return JobState("Failed", f"AlgorithmError: {how}{more}"[:_FAILURE_LIMIT],
+        return JobState("Failed", f"AlgorithmError: {how}{more}"[:FAILURE_LIMIT],
                         retryable=rc in (137, 143), exit_code=rc)
 
     def stop(self, handle: _Handle, reason: str) -> None:

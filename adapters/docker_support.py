@@ -11,16 +11,17 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from hpo_core.adapters.base import TrainingJobRequest
 from hpo_core.adapters.local import contract_environment, prepare_directory
 
-__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "close_log",
+__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "check_image", "close_log",
            "container_environment", "explain", "missing_image_message", "open_log",
-           "prepare_host_directory", "split_lines", "transport_errors", "unreachable_message"]
+           "prepare_host_directory", "resource_limits", "split_lines", "transport_errors",
+           "unreachable_message"]
 
 CONTAINER_ROOT = Path("/opt/ml")
 #: Instance type -> (vCPUs, memory in MiB), for local CPU / memory limits.
@@ -63,6 +64,57 @@ def container_environment(request: TrainingJobRequest, cpus: float | None,
     rc["current_instance_type"] = instance_type
     env["SM_RESOURCE_CONFIG"] = json.dumps(rc)
     return env
+
+
+def check_image(client: Any, image: str, pull: bool) -> None:
+    """Make sure the engine has ``image`` (pulling it when ``pull``).
+
+    Raises:
+        ExecutionError: ``abort``: the image is missing (or its pull failed), or no daemon
+            answers.
+    """
+    import docker
+
+    from hpo_core.job_errors import ExecutionError
+
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound as e:
+        if not pull:
+            raise ExecutionError(missing_image_message(image), "abort") from e
+        try:
+            client.images.pull(image)
+        except docker.errors.DockerException as pe:
+            raise ExecutionError(f"{missing_image_message(image)}; pulling it failed: "
+                                 f"{explain(pe)}", "abort") from pe
+    except transport_errors() as e:
+        raise ExecutionError(unreachable_message(e), "abort") from e
+
+
+def resource_limits(instance_type: str | None, cpus: float | None, memory_mb: int | None,
+                    table: Mapping[str, tuple[float, int]],
+                    where: str) -> tuple[float | None, int | None]:
+    """(CPUs, memory in MiB) of a container: the explicit values, else the instance type's
+    entry in ``table``; CPUs capped at the host's count.
+
+    Raises:
+        ExecutionError: ``abort``: the instance type is not in the table (and no explicit
+            limits were given).
+    """
+    from hpo_core.job_errors import ExecutionError
+
+    if instance_type and (cpus is None or memory_mb is None):
+        if instance_type not in table:
+            raise ExecutionError(
+                f"{where}.ResourceConfig.InstanceType: {instance_type!r} is not in the "
+                "docker backend's instance-type table; give explicit cpus/memory_mb or add "
+                f"it (known: {', '.join(sorted(table))})", "abort")
+        t_cpus, t_mem = table[instance_type]
+        cpus = t_cpus if cpus is None else cpus
+        memory_mb = t_mem if memory_mb is None else memory_mb
+    if cpus is not None:
+        cpus = min(float(cpus), float(os.cpu_count() or 1))
+    return cpus, memory_mb
 
 
 def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
-from hpo_core.adapters.jobdefs import Definitions
+from hpo_core.adapters.jobdefs import Definitions, definitions_of
 
 __all__ = ["RayBackend"]
 
@@ -148,6 +148,12 @@ class RayBackend:
         self.num_cpus, self.num_gpus, self.memory_mb = num_cpus, num_gpus, memory_mb
         self.grace_s, self.batch_s = grace_s, batch_s
         self._task: Any = None
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any], **kwargs: Any) -> RayBackend:
+        """The backend of a job document (its name and definitions); ``kwargs`` as above."""
+        return cls(str(document.get("HyperParameterTuningJobName", "hpo")),
+                   definitions_of(document), **kwargs)
 
     def _ray(self) -> Any:
         from hpo_core.job_errors import ExecutionError

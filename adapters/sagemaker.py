@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
-from hpo_core.adapters.jobdefs import Definitions, pick
+from hpo_core.adapters.jobdefs import Definitions, definitions_of, pick
 from hpo_core.adapters.sagemaker_request import (
     classify,
     create_training_job_request,
@@ -108,6 +108,14 @@ class SageMakerBackend:
         self.max_tries, self.capacity_wait_s = max_tries, capacity_wait_s
         self._clock = clock
         self._rng = random.Random(seed)
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any], **kwargs: Any) -> SageMakerBackend:
+        """The backend of a job document: its name, definitions and Tags; ``kwargs`` as
+        above (``client``, ``logs_client``, timings)."""
+        kwargs.setdefault("tags", list(document.get("Tags") or ()))
+        return cls(str(document["HyperParameterTuningJobName"]), definitions_of(document),
+                   **kwargs)
 
     # ------------------------------------------------------------------ clients
     @property

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from hpo_core.adapters.jobdefs import definitions_of
 from hpo_core.job_errors import JobConfigError
 from hpo_core.tuner import TuningJob
 from tests.adapters.optional import require
@@ -52,14 +51,13 @@ def _backend(backend: str, doc: dict[str, Any], request: pytest.FixtureRequest) 
         from hpo_core.adapters.sagemaker import SageMakerBackend
 
         sm, logs = request.getfixturevalue("aws")
-        return SageMakerBackend(doc["HyperParameterTuningJobName"], definitions_of(doc),
-                                client=SimulatedSageMaker(sm, logs), logs_client=logs,
-                                tags=doc["Tags"], describe_s=0.0, seed=1)
+        return SageMakerBackend.from_document(doc, client=SimulatedSageMaker(sm, logs),
+                                              logs_client=logs, describe_s=0.0, seed=1)
     if backend == "ray":
         from hpo_core.adapters.ray import RayBackend
 
         request.getfixturevalue("local_ray")
-        return RayBackend(doc["HyperParameterTuningJobName"], definitions_of(doc), grace_s=1.0)
+        return RayBackend.from_document(doc, grace_s=1.0)
     return None  # local, docker: the tuner builds it from Local.Backend
 
 
@@ -130,7 +128,7 @@ def test_the_same_trials_on_every_backend(tmp_path: Path, request: pytest.Fixtur
         if backend == "docker":
             from hpo_core.adapters.docker import DockerBackend
 
-            given = DockerBackend(doc["HyperParameterTuningJobName"], definitions_of(doc))
+            given = DockerBackend.from_document(doc)
         job = TuningJob.from_dict(runnable, base_dir=folder, directory=folder / "job",
                                   backend=given)
         result, seen[backend] = _results(job)
