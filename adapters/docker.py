@@ -338,14 +338,16 @@ class DockerBackend:
         return {"backend": "docker", "container": handle.container_id, **handle.labels}
 
     def reap(self, info: dict[str, Any]) -> None:
-        """Kill and remove the container in ``info`` and any other of the same training job."""
+        """Kill and remove the container in ``info`` and any other of the same training job
+        (nothing when no daemon answers: there is nothing this backend could do)."""
         cid = info.get("container")
         if isinstance(cid, str):
             self._remove(cid)
         match: dict[str, str] = {k: str(info[k]) for k in ("hpo.job", "hpo.trial", "hpo.directory")
                                  if k in info}
         if len(match) == 3:
-            self._remove_matching(self.client, match)
+            with contextlib.suppress(Exception):
+                self._remove_matching(self.client, match)
 
     def adopt(self, info: dict[str, Any], request: TrainingJobRequest,
               on_line: LineSink) -> _Handle | None:

@@ -196,6 +196,8 @@ def test_missing_image_and_unreachable_daemon(tmp_path: Path, busybox: str,
     with pytest.raises(ExecutionError, match="cannot reach the Docker daemon") as e:
         dead.start(make_request(tmp_path, "dead-1"), Lines())
     assert e.value.action == "abort"
+    dead.reap({"container": "0" * 64, "hpo.job": job_name, "hpo.trial": "dead-1",
+               "hpo.directory": str(tmp_path)})  # nothing to do, and no exception
     with pytest.raises(ExecutionError, match=r"TrainingImage: required") as e:
         DockerBackend(job_name, {}).start(make_request(tmp_path, "noimage-1"), Lines())
     assert e.value.action == "abort"
