@@ -210,11 +210,14 @@ def rung_rows(run: RunTable) -> list[dict[str, Any]]:
     """Trials that reached each rung: ``[{"rung", "trials"}, ...]``, smallest rung first.
 
     Rungs are ``min_resource * eta**k`` up to ``max_resource`` when the strategy's options say
-    so (Hyperband), else the distinct resources given to trials. Empty when neither is known.
+    so (Hyperband; ``max_resource`` may name a static hyperparameter such as ``"epochs"``),
+    else the distinct resources given to trials. Empty when neither is known.
     """
     opts = run.options
     levels: list[int] = []
-    lo, top, eta = opts.get("min_resource"), opts.get("max_resource"), opts.get("eta", 3)
+    lo, top, eta = opts.get("min_resource", 1), opts.get("max_resource"), opts.get("eta", 3)
+    if isinstance(top, str) and isinstance(run.params.get(top), Static):  # "epochs"
+        top = run.params[top].value  # type: ignore[union-attr]
     if isinstance(lo, int | float) and isinstance(top, int | float) and eta and eta > 1:
         r = float(lo)
         while r <= top + 1e-9:

@@ -115,23 +115,15 @@ def job_run(folder: Path, max_jobs: int = 8) -> Any:
     return job
 
 
-def halving_run(n: int, seed: int) -> Any:
-    """A Hyperband-shaped run table (rungs 1, 3, 9; eta 3) made from a real ask/tell run:
-    at each rung the best third of the trials that reached it go on, the others are stopped
-    with their last report as value (as the multi-fidelity strategy records them)."""
-    from hpo_core.report.runs import read_run
-
-    run = read_run(optimizer_run(n, seed, epochs=9, fail_every=0, pending=0))
-    alive = list(run.trials)
-    for rung in (1, 3):
-        alive.sort(key=lambda t: dict(t["reports"])[rung])
-        keep = max(1, len(alive) // 3)
-        for t in alive[keep:]:
-            t["reports"] = [r for r in t["reports"] if r[0] <= rung]
-            t["metrics"] = {"objective": t["reports"]}
-            t["status"], t["value"] = "stopped", t["reports"][-1][1]
-        alive = alive[:keep]
-    for t in run.trials:
-        t["resource"] = 9
-    run.strategy, run.options = "hyperband", {"min_resource": 1, "max_resource": 9, "eta": 3}
-    return run
+def hyperband_run(n: int, seed: int, mode: str = "stopping") -> Optimizer:
+    """A real Hyperband run (rungs 1, 3, 9, 27; eta 3) of ``n`` asks; every trial reports
+    each epoch until it is stopped, paused or done."""
+    opt = Optimizer(SPACE, "hyperband", seed=seed, max_resource=27, eta=3, mode=mode)
+    for _ in range(n):
+        t = opt.ask()
+        for epoch in range(t.last_step + 1, (t.resource or 27) + 1):
+            if opt.report(t, epoch, loss(t.params, epoch)) == "stop" or t.status != "pending":
+                break
+        if t.status == "pending":
+            opt.tell(t, loss(t.params, 27))
+    return opt

@@ -227,3 +227,29 @@ def test_reports_of_runs_without_results(tmp_path: Path) -> None:
         assert report(opt, tmp_path / f"{name}.svg", format="svg").stat().st_size > 0
     text = (tmp_path / "failed.html").read_text(encoding="utf-8")
     assert "<h2>Failures</h2>" in text and "Traceback ..." in text and ">3<" in text
+
+
+def test_rungs_of_a_real_hyperband_run() -> None:
+    from hpo_core import Optimizer
+    from hpo_core.report.data import rung_rows
+    from hpo_core.space import SearchSpace, Static
+
+    from .helpers import SPACE, loss
+
+    space = SearchSpace({**SPACE.params, "epochs": Static(9)})
+    opt = Optimizer(space, "hyperband", seed=3, max_resource="epochs", eta=3)
+    for _ in range(40):
+        t = opt.ask()
+        for epoch in range(t.last_step + 1, 10):
+            if opt.report(t, epoch, loss(t.params, epoch)) == "stop":
+                break
+        if t.status == "pending":
+            opt.tell(t, loss(t.params, 9))
+    run = read_run(opt)
+    rungs = rung_rows(run)
+    assert [r["rung"] for r in rungs] == [1, 3, 9]
+    counts = [r["trials"] for r in rungs]
+    assert counts[0] == 40 and counts[0] >= counts[1] >= counts[2] > 0
+    assert {t.status for t in opt.trials} == {"completed", "stopped"}
+    _, titles = dashboard(run)
+    assert titles[-2:] == ["Resource per trial", "Rung survival"]
