@@ -267,7 +267,8 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
     exe = chromium or find_chromium()
     if exe is None:
         raise RuntimeError("chromium is not installed")
-    with tempfile.TemporaryDirectory(prefix="hpo-chromium-") as tmp:
+    # the browser's helper processes may still write to the profile as it exits
+    with tempfile.TemporaryDirectory(prefix="hpo-chromium-", ignore_cleanup_errors=True) as tmp:
         profile = Path(tmp)
         proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

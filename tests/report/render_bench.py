@@ -33,7 +33,7 @@ def main() -> None:
     exe = find_chromium()
     if exe is None:
         raise SystemExit("chromium is not installed (apt-get install chromium)")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         opt = optimizer_run(args.trials, 11, epochs=args.epochs, fail_every=13, pending=3)
