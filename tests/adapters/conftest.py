@@ -75,7 +75,7 @@ def local_ray() -> Iterator[Any]:
     """A local Ray instance (2 CPUs, small object store) for the session's Ray tests."""
     ray = require("ray", "ray")
     if not ray.is_initialized():
-        ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False,
-                 log_to_driver=False)
+        ray.init(address="local", num_cpus=2, object_store_memory=80 * 2**20,
+                 include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()

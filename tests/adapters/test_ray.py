@@ -163,7 +163,7 @@ from pathlib import Path
 import ray
 from hpo_core.adapters.base import TrainingJobRequest
 from hpo_core.adapters.ray import RayBackend
-ray.init(num_cpus=1, object_store_memory=80 * 2**20, include_dashboard=False,
+ray.init(address="local", num_cpus=1, object_store_memory=80 * 2**20, include_dashboard=False,
          log_to_driver=False)
 tmp = Path(sys.argv[1])
 backend = RayBackend("job", grace_s=1.0)
