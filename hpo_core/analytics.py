@@ -46,7 +46,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hpo_core.errors import HPOError
+from hpo_core.errors import ReportDependencyError, ReportError
 from hpo_core.parameters import Categorical, Continuous, Integer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,14 +72,6 @@ COLUMNS = ("trial_id", "name", "definition", "status", "objective", "best_so_far
 #: Columns of :func:`curves`.
 CURVE_COLUMNS = ("trial_id", "name", "definition", "status", "metric", "is_objective", "step",
                  "value")
-
-
-class ReportError(HPOError, ValueError):
-    """A source that analytics or the report cannot read, or a bad report option."""
-
-
-class ReportDependencyError(ReportError, ImportError):
-    """An optional package of the ``report`` extra is missing."""
 
 
 def require(module: str) -> Any:

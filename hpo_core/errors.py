@@ -17,6 +17,8 @@ __all__ = [
     "JobConfigError",
     "JobStateError",
     "OptimizerError",
+    "ReportDependencyError",
+    "ReportError",
     "SearchSpaceError",
 ]
 
@@ -72,3 +74,11 @@ class ExecutionError(HPOError, RuntimeError):
 class JobStateError(HPOError, RuntimeError):
     """The job directory cannot be used as asked: locked by another tuner, holding a different
     job, not a job directory, or written by a newer hpo_core."""
+
+
+class ReportError(HPOError, ValueError):
+    """A source that analytics or the report cannot read, or a bad report option."""
+
+
+class ReportDependencyError(ReportError, ImportError):
+    """An optional package of the ``report`` extra is missing."""

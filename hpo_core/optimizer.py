@@ -358,6 +358,13 @@ class Optimizer:
             self.tell(trial, value)
         return self.best
 
+    def analytics(self) -> Any:
+        """One row per trial as a pandas DataFrame (needs the ``report`` extra); the columns
+        are listed in :mod:`hpo_core.analytics`."""
+        from hpo_core.analytics import analytics
+
+        return analytics(self)
+
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, Any]:
         """Everything the next suggestion depends on, JSON-ready."""

@@ -169,6 +169,12 @@ class TuningJob:
         finally:
             store.close()
 
+    def analytics(self) -> Any:
+        """One row per training job as a pandas DataFrame (needs the ``report`` extra)."""
+        from hpo_core.analytics import analytics
+
+        return analytics(self.directory)
+
     def stop(self) -> None:
         """Ask the tuner running this job (in any process) to stop it."""
         store = self._reader()
