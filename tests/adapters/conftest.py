@@ -1,8 +1,9 @@
 """Fixtures of the adapter tests: a Docker daemon (required under CI), test images, clean-up.
 
 Docker tests (marker ``docker``) fail when no daemon answers and ``CI`` is set, and are skipped
-otherwise. Every container a test starts carries ``hpo.job=pytest-...``; a finalizer removes
-them all, so nothing is left running or lying around after a test.
+otherwise. Every container a test starts carries ``hpo.job=pytest-<session>-...``; finalizers remove
+them (after each test, and the session's at its end), so nothing is left running or lying
+around after a test, and concurrent test sessions leave each other alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pytest
 from tests.adapters import images
 from tests.adapters.optional import require, under_ci
 
-JOB_PREFIX = "pytest-"
+#: Job names of this test session: a session never touches another's containers.
+JOB_PREFIX = f"pytest-{uuid.uuid4().hex[:6]}-"
 
 
 def _no_daemon(reason: str) -> None:
@@ -64,7 +66,7 @@ def example_image(docker_client: Any) -> str:
 @pytest.fixture
 def job_name(docker_client: Any) -> Iterator[str]:
     """A unique tuning-job name; its containers are removed when the test ends."""
-    name = f"{JOB_PREFIX}{uuid.uuid4().hex[:10]}"
+    name = f"{JOB_PREFIX}{uuid.uuid4().hex[:8]}"
     yield name
     for c in docker_client.containers.list(all=True, filters={"label": f"hpo.job={name}"}):
         c.remove(force=True)

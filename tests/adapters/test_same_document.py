@@ -88,12 +88,15 @@ def aws() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _clean_docker(request: pytest.FixtureRequest) -> Any:
+def _clean_docker(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Remove this test's containers (job "quadratic" under ``tmp_path``), only those."""
     yield
-    if "docker" in request.node.name:
+    name = request.node.name
+    if "[docker]" in name or name.startswith("test_the_same_trials"):
         client = request.getfixturevalue("docker_client")
         for c in client.containers.list(all=True, filters={"label": "hpo.job=quadratic"}):
-            c.remove(force=True)
+            if c.labels.get("hpo.directory", "").startswith(str(tmp_path)):
+                c.remove(force=True)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
