@@ -38,7 +38,8 @@ class Obj:
             raise JobConfigError(path, f"expected an object, got {show(value)}")
         self.path = path
         self.data = value
-        allowed = list(allowed)
+        # A list keeps its own membership test (AnyKeys accepts every key).
+        allowed = allowed if isinstance(allowed, list) else list(allowed)
         for key in value:
             if not isinstance(key, str) or key not in allowed:
                 hint = _close(key, allowed)
