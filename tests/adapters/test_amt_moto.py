@@ -21,7 +21,6 @@ require("moto", "dev")
 
 from moto import mock_aws
 
-from hpo_core.adapters.jobdefs import definitions_of
 from hpo_core.adapters.sagemaker import LOG_GROUP, SageMakerBackend
 from hpo_core.amt_export import amt_request, validate
 from hpo_core.cli import main
@@ -61,17 +60,6 @@ DOC: dict[str, Any] = {
     "Tags": [{"Key": "project", "Value": "hpo"}],
     "Local": {"Backend": "local", "Command": [sys.executable, "train.py"]},
 }
-
-
-def tuner_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` without the SageMaker-only objects, which jobdoc.py (at 81beae6) rejects
-    ("unknown field": ``Obj`` turns its any-keys stand-in into a plain list); the backend gets
-    them from the full document."""
-    out = copy.deepcopy(doc)
-    for key in ("OutputDataConfig", "ResourceConfig", "VpcConfig", "CheckpointConfig",
-                "HyperParameterTuningResourceConfig"):
-        out["TrainingJobDefinition"].pop(key, None)
-    return out
 
 
 class SimulatedSageMaker:
@@ -125,11 +113,11 @@ def test_create_training_job_against_moto(aws: Any, tmp_path: Path) -> None:
 def test_the_same_document_runs_on_mocked_sagemaker(aws: Any, tmp_path: Path) -> None:
     sm, logs = aws
     simulated = SimulatedSageMaker(sm, logs)
-    backend = SageMakerBackend(DOC["HyperParameterTuningJobName"], definitions_of(DOC),
-                               client=simulated, logs_client=logs, tags=DOC["Tags"],
-                               describe_s=0.0, seed=1)
-    result = TuningJob.from_dict(tuner_document(DOC), base_dir=tmp_path,
-                                 directory=tmp_path / "job", backend=backend).run()
+    doc = {**DOC, "Local": {"Backend": "sagemaker"}}
+    backend = SageMakerBackend.from_document(doc, client=simulated, logs_client=logs,
+                                             describe_s=0.0, seed=1)
+    result = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job",
+                                 backend=backend).run()
     assert result["HyperParameterTuningJobStatus"] == "Completed", result
     assert result["TrainingJobStatusCounters"]["Completed"] == 4
     best = result["BestTrainingJob"]

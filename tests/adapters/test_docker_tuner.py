@@ -1,8 +1,8 @@
 """Tuning jobs on the Docker backend: the parallel limit, a SIGKILLed tuner (adoption and
 reaping), and one end-to-end job of the examples/docker image (python3 + numpy).
 
-The job documents name ``"Backend": "local"`` and the Docker backend is passed in, until the
-tuner selects it from ``"Backend": "docker"`` itself.
+The end-to-end job names ``"Backend": "docker"`` (the tuner builds the backend); the others
+pass a DockerBackend with a short grace period.
 """
 
 from __future__ import annotations
@@ -195,12 +195,12 @@ def test_python_image_end_to_end(tmp_path: Path, example_image: str, job_name: s
                 "MetricDefinitions": [{"Name": "validation:rmse",
                                        "Regex": r"validation:rmse=([0-9.]+)"}]},
             "StaticHyperParameters": {"epochs": "20", "alpha": "0.001"},
+            "ResourceConfig": {"InstanceType": "ml.c5.large", "InstanceCount": 1,
+                               "VolumeSizeInGB": 1},
             "EnableNetworkIsolation": True},
-        "Local": {"Backend": "local", "Command": ["train"]},
+        "Local": {"Backend": "docker"},
     }
-    backend = DockerBackend(job_name, definitions_of(doc), cpus=1, memory_mb=512, grace_s=1.0)
-    result = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job",
-                                 backend=backend).run()
+    result = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job").run()
     assert result["HyperParameterTuningJobStatus"] == "Completed", result
     assert result["TrainingJobStatusCounters"]["Completed"] == 3
     best = result["BestTrainingJob"]

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from hpo_core.job_errors import JobConfigError
 from hpo_core.tuner import TuningJob
 from tests.adapters.optional import require
-from tests.adapters.test_amt_moto import DOC, SimulatedSageMaker, tuner_document
+from tests.adapters.test_amt_moto import DOC, SimulatedSageMaker
 
 TRAIN = """
 import json, os
@@ -45,20 +44,17 @@ def _image(request: pytest.FixtureRequest, backend: str) -> str:
 
 
 def _backend(backend: str, doc: dict[str, Any], request: pytest.FixtureRequest) -> Any:
-    """The backend instance to pass in, where one is needed: mocked AWS, and Ray (the tuner
-    does not build a RayBackend yet)."""
-    if backend == "sagemaker":
-        from hpo_core.adapters.sagemaker import SageMakerBackend
-
-        sm, logs = request.getfixturevalue("aws")
-        return SageMakerBackend.from_document(doc, client=SimulatedSageMaker(sm, logs),
-                                              logs_client=logs, describe_s=0.0, seed=1)
+    """The backend to pass in: only SageMaker's (on mocked AWS); the tuner builds the others
+    from ``Local.Backend`` (Ray joins the test's local instance)."""
     if backend == "ray":
-        from hpo_core.adapters.ray import RayBackend
-
         request.getfixturevalue("local_ray")
-        return RayBackend.from_document(doc, grace_s=1.0)
-    return None  # local, docker: the tuner builds it from Local.Backend
+    if backend != "sagemaker":
+        return None
+    from hpo_core.adapters.sagemaker import SageMakerBackend
+
+    sm, logs = request.getfixturevalue("aws")
+    return SageMakerBackend.from_document(doc, client=SimulatedSageMaker(sm, logs),
+                                          logs_client=logs, describe_s=0.0, seed=1)
 
 
 def _results(job: TuningJob) -> tuple[dict[str, Any], list[tuple[float, int, float]]]:
@@ -104,13 +100,8 @@ def test_the_same_document_on_every_backend(backend: str, tmp_path: Path,
                                             request: pytest.FixtureRequest) -> None:
     (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN))
     doc = document(backend, _image(request, backend))
-    try:
-        job = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job",
-                                  backend=_backend(backend, doc, request))
-    except JobConfigError as e:
-        if "unknown field; expected one of []" in str(e):
-            pytest.xfail(f"jobdoc rejects the SageMaker-only objects it should pass: {e}")
-        raise
+    job = TuningJob.from_dict(doc, base_dir=tmp_path, directory=tmp_path / "job",
+                              backend=_backend(backend, doc, request))
     result, trials = _results(job)
     assert result["HyperParameterTuningJobStatus"] == "Completed", result
     _expected(trials)
@@ -118,22 +109,15 @@ def test_the_same_document_on_every_backend(backend: str, tmp_path: Path,
 
 def test_the_same_trials_on_every_backend(tmp_path: Path, request: pytest.FixtureRequest,
                                           docker_client: Any) -> None:
-    """The backends passed in, on the document without the objects jobdoc rejects today."""
+    """With the same RandomSeed, every backend runs the same training jobs, same values."""
     seen = {}
     for backend in ("local", "docker", "ray", "sagemaker"):
         folder = tmp_path / backend
         folder.mkdir()
         (folder / "train.py").write_text(textwrap.dedent(TRAIN))
         doc = document(backend, _image(request, backend))
-        runnable = tuner_document(doc)
-        runnable["Local"]["Backend"] = "local"
-        given = _backend(backend, doc, request)
-        if backend == "docker":
-            from hpo_core.adapters.docker import DockerBackend
-
-            given = DockerBackend.from_document(doc)
-        job = TuningJob.from_dict(runnable, base_dir=folder, directory=folder / "job",
-                                  backend=given)
+        job = TuningJob.from_dict(doc, base_dir=folder, directory=folder / "job",
+                                  backend=_backend(backend, doc, request))
         result, seen[backend] = _results(job)
         assert result["HyperParameterTuningJobStatus"] == "Completed", (backend, result)
         _expected(seen[backend])
