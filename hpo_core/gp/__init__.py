@@ -8,8 +8,8 @@ in as ``jax.random`` keys.
 Public API:
     model:        :class:`GPData`, :class:`GPState`, :class:`Prior`, :func:`default_prior`,
                   :func:`bucket_size`, :func:`fit`, :func:`with_hyperparameters`,
-                  :func:`posterior`, :func:`condition_on_pending`, :func:`warp_outputs`,
-                  :func:`log_marginal_likelihood`
+                  :func:`posterior`, :func:`posterior_mean`, :func:`condition_on_pending`,
+                  :func:`warp_outputs`, :func:`log_marginal_likelihood`
     acquisition:  :func:`log_ei`, :func:`ucb`
     optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
     sobol:        :func:`sobol_table`, :func:`sobol_unit`
@@ -33,6 +33,7 @@ from hpo_core.gp.model import (  # noqa: E402
     fit,
     log_marginal_likelihood,
     posterior,
+    posterior_mean,
     warp_outputs,
     with_hyperparameters,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "log_marginal_likelihood",
     "optimize_acquisition",
     "posterior",
+    "posterior_mean",
     "reset_compile_counts",
     "sobol_table",
     "sobol_unit",

@@ -76,7 +76,7 @@ def _direction(g: jax.Array, s: jax.Array, y: jax.Array, rho: jax.Array,
 
 def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Array,
              lower: jax.Array, upper: jax.Array, free: jax.Array, max_iter: jax.Array,
-             gtol: float = 1e-6, ftol: float = 1e-9) -> LbfgsResult:
+             gtol: float = 1e-6, ftol: float = 1e-9, first_step: float = 1.0) -> LbfgsResult:
     """Minimize ``fun`` (returning ``(f, grad)``) over the box from ``x0``.
 
     Args:
@@ -87,24 +87,28 @@ def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Ar
         max_iter: () int, iteration cap (an array leaf: changing it does not recompile).
         gtol: stop when the largest projected gradient component is below this.
         ftol: stop when an iteration lowers ``f`` by less than ``ftol * (1 + |f|)``.
+        first_step: largest coordinate change of the first (plain gradient) step.
 
     Returns:
         The best point found, its value and the number of iterations.
     """
     x0 = jnp.clip(x0, lower, upper)
-    f0, g0 = fun(x0)
     p = x0.shape[0]
     zeros = jnp.zeros((_MEMORY, p), x0.dtype)
+    # ``fun`` is traced once, inside the line search: the state starts at f = inf with a zero
+    # gradient, so the first "line search" evaluates x0 itself and accepts it.
+    f0 = jnp.asarray(jnp.inf, x0.dtype)
+    g0 = jnp.zeros_like(x0)
 
     def projected(x: jax.Array, g: jax.Array) -> jax.Array:
         active = (~free) | ((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0))
         return jnp.where(active, 0.0, g)
 
     init = _State(x0, f0, g0, zeros, zeros, jnp.zeros((_MEMORY,), x0.dtype),
-                  jnp.asarray(0), jnp.asarray(0), ~jnp.isfinite(f0))
+                  jnp.asarray(0), jnp.asarray(-1), jnp.asarray(False))
 
     def cond(st: _State) -> jax.Array:
-        return (~st.done) & (st.k < max_iter)
+        return (~st.done) & (st.k < max_iter)  # k = -1 while x0 is being evaluated
 
     def body(st: _State) -> _State:
         gp = projected(st.x, st.g)
@@ -112,8 +116,9 @@ def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Ar
         d = jnp.where(gp == 0.0, 0.0, d)
         descent = jnp.dot(d, gp) < 0
         d = jnp.where(descent, d, -gp)
-        # Without curvature memory the first step is a plain gradient step: cap it at 1.
-        d = jnp.where(st.stored == 0, d / jnp.maximum(1.0, jnp.max(jnp.abs(d))), d)
+        # Without curvature memory the step is a plain gradient step: cap its size.
+        d = jnp.where(st.stored == 0, d * jnp.minimum(1.0, first_step / jnp.maximum(
+            jnp.max(jnp.abs(d)), 1e-300)), d)
 
         def ls_cond(c: tuple) -> jax.Array:
             _, x_new, f_new, _, i = c
@@ -144,8 +149,9 @@ def minimize(fun: Callable[[jax.Array], tuple[jax.Array, jax.Array]], x0: jax.Ar
         g = jnp.where(improved, g_new, st.g)
         small = jnp.max(jnp.abs(projected(x, g))) < gtol
         stalled = ~improved | (st.f - f <= ftol * (1.0 + jnp.abs(f)))
+        stalled = stalled | ~jnp.isfinite(f)  # no finite value even at x0: give up
         return _State(x, f, g, s, y, rho, st.stored + keep.astype(st.stored.dtype), st.k + 1,
                       small | stalled)
 
     final = jax.lax.while_loop(cond, body, init)
-    return LbfgsResult(final.x, final.f, final.k)
+    return LbfgsResult(final.x, final.f, jnp.maximum(final.k, 0))

@@ -38,10 +38,11 @@ from hpo_core.gp.covariance import hamming, matern52, matern52_grad, scaled_sq_d
 from hpo_core.gp.tracing import entry_point
 
 __all__ = ["GPData", "GPState", "Prior", "bucket_size", "condition_on_pending", "default_prior",
-           "fit", "hyperparameters", "log_marginal_likelihood", "posterior", "warp_outputs",
+           "fit", "hyperparameters", "log_marginal_likelihood", "posterior", "posterior_mean",
+           "warp_outputs",
            "with_hyperparameters"]
 
-#: Restarts of the hyperparameter fit: warm start, prior mode, and quasi-random prior draws.
+#: Default restarts of the hyperparameter fit: warm start, prior mode, and prior draws.
 FIT_RESTARTS = 4
 _LOG_OFFSET = 1.5  # log warp strength (Vizier's offset)
 _JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
@@ -241,33 +242,34 @@ def _state(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.Array, observ
     return GPState(x, z, mask, observed, levels, theta, ls, s, noise, chol, alpha, objective)
 
 
-def _starts(key: jax.Array, prior: Prior, d: int, warm: jax.Array | None) -> jax.Array:
-    """``(FIT_RESTARTS, d + 2)`` starts: warm (or prior mode), prior mode, prior draws."""
+def _starts(key: jax.Array, prior: Prior, d: int, n_restarts: int) -> jax.Array:
+    """``(n_restarts, d + 2)`` starts: prior mode (slot 0, replaced by a warm start when there
+    is one), prior mode again, then draws from the prior."""
     mode_ls = jnp.exp(prior.ls_loc - prior.ls_scale**2)
     mode = jnp.concatenate([
         jnp.full((d,), jnp.log(jnp.maximum(mode_ls - prior.ls_floor, 1e-3))),
         jnp.stack([jnp.log((prior.var_shape - 1.0) / prior.var_rate),
                    prior.noise_loc - prior.noise_scale**2])])
     k1, k2, k3 = jax.random.split(key, 3)
-    r = FIT_RESTARTS - 2
+    r = max(n_restarts - 2, 0)
     ls = jnp.exp(prior.ls_loc + prior.ls_scale * jax.random.normal(k1, (r, d)))
     t_ls = jnp.log(jnp.maximum(ls - prior.ls_floor, 1e-3))
     t_s = jnp.log(jax.random.gamma(k2, prior.var_shape, (r,)) / prior.var_rate)
     t_n = prior.noise_loc + prior.noise_scale * jax.random.normal(k3, (r,))
     draws = jnp.concatenate([t_ls, t_s[:, None], t_n[:, None]], axis=1)
-    first = mode if warm is None else warm
     lower, upper = _theta_bounds(d)
-    return jnp.clip(jnp.concatenate([first[None], mode[None], draws]), lower, upper)
+    starts = jnp.concatenate([mode[None], mode[None], draws])[:n_restarts]
+    return jnp.clip(starts, lower, upper)
 
 
-@entry_point
+@entry_point(static_argnames=("n_restarts",))
 def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: jax.Array,
-         max_iter: jax.Array) -> GPState:
+         max_iter: jax.Array, n_restarts: int) -> GPState:
     x = data.x.astype(jnp.float64)
     z = warp_outputs(data.y.astype(jnp.float64), data.mask)
     d = x.shape[1]
-    starts = _starts(key, prior, d, None)
-    starts = starts.at[0].set(jnp.where(has_warm, warm, starts[0]))
+    starts = _starts(key, prior, d, n_restarts)
+    starts = starts.at[0].set(jnp.where(has_warm, jnp.clip(warm, *_theta_bounds(d)), starts[0]))
     lower, upper = _theta_bounds(d)
     free = jnp.ones((d + 2,), bool).at[d + 1].set(~prior.deterministic)
 
@@ -283,7 +285,7 @@ def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: 
 
 
 def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None = None,
-        max_iter: int | jax.Array = 60) -> GPState:
+        max_iter: int | jax.Array = 60, n_restarts: int = FIT_RESTARTS) -> GPState:
     """MAP fit of the hyperparameters to ``data``; every restart in one compiled call.
 
     Args:
@@ -292,6 +294,8 @@ def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None
         prior: the priors (:func:`default_prior`).
         warm_start: ``(d + 2,)`` ``theta`` of a previous fit; the prior mode when None.
         max_iter: L-BFGS iteration cap per restart.
+        n_restarts: starts run side by side (static: each value compiles once per bucket);
+            the first is the warm start, the second the prior mode, the rest prior draws.
 
     Returns:
         The :class:`GPState` of the restart with the best MAP objective.
@@ -299,7 +303,8 @@ def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None
     d = data.x.shape[1]
     has_warm = warm_start is not None
     warm = jnp.zeros((d + 2,)) if warm_start is None else jnp.asarray(warm_start, jnp.float64)
-    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter))
+    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter),
+                n_restarts=n_restarts)
 
 
 @entry_point
@@ -312,11 +317,15 @@ def with_hyperparameters(data: GPData, theta: jax.Array, prior: Prior) -> GPStat
                   prior)
 
 
+def _cross_covariance(state: GPState, x: jax.Array) -> jax.Array:
+    r2 = scaled_sq_dist(x, state.x, state.ls, state.levels)  # (m, N)
+    return jnp.where(state.mask[None, :], state.signal * matern52(r2), 0.0)
+
+
 @entry_point
 def posterior(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Posterior mean and variance of the latent function at ``x`` ``(m, d)``: two ``(m,)``."""
-    r2 = scaled_sq_dist(x, state.x, state.ls, state.levels)  # (m, N)
-    ks = jnp.where(state.mask[None, :], state.signal * matern52(r2), 0.0)
+    ks = _cross_covariance(state, x)  # (m, N)
     mean = ks @ state.alpha
     v = solve_triangular(state.chol, ks.T, lower=True)  # (N, m)
     var = jnp.maximum(state.signal - jnp.sum(v * v, axis=0), 1e-12 * state.signal)
@@ -324,12 +333,17 @@ def posterior(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 @entry_point
+def posterior_mean(state: GPState, x: jax.Array) -> jax.Array:
+    """Posterior mean alone at ``x`` ``(m, d)``: ``(m,)`` (no triangular solve)."""
+    return _cross_covariance(state, x) @ state.alpha
+
+
+@entry_point
 def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior) -> GPState:
     """Kriging believer: add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in
     ``state.x``) with the posterior mean as their target; hyperparameters unchanged."""
     pending = pending & ~state.mask
-    mean, _ = posterior(state, state.x)
-    z = jnp.where(pending, mean, state.z)
+    z = jnp.where(pending, posterior_mean(state, state.x), state.z)
     return _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
                   prior)
 

@@ -29,7 +29,7 @@ import jax.numpy as jnp
 
 from hpo_core.gp import lbfgs
 from hpo_core.gp.acquisition import log_ei, ucb
-from hpo_core.gp.model import GPState, posterior
+from hpo_core.gp.model import GPState, posterior, posterior_mean
 from hpo_core.gp.sobol import sobol_unit
 from hpo_core.gp.tracing import entry_point
 
@@ -57,7 +57,7 @@ class AcqConfig(NamedTuple):
 
 def incumbent(state: GPState) -> jax.Array:
     """The lowest posterior mean over the observed rows (the EI reference)."""
-    mean, _ = posterior(state, state.x)
+    mean = posterior_mean(state, state.x)
     return jnp.min(jnp.where(state.observed, mean, jnp.inf))
 
 
@@ -118,7 +118,7 @@ def _refine(state: GPState, x: jax.Array, best: jax.Array, cube: CubeSpec,
 
     def run(x0: jax.Array) -> lbfgs.LbfgsResult:
         return lbfgs.minimize(negative, x0, lower, upper, cube.moving, config.max_iter,
-                              gtol=1e-7)
+                              gtol=1e-5, ftol=1e-7, first_step=0.05)
 
     res = jax.vmap(run)(x)
     return res.x, -res.f

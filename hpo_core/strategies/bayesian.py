@@ -15,10 +15,15 @@ Refit policy: the hyperparameters are refit (MAP, several restarts in one compil
 of them warm-started from the previous fit) at every ask while fewer than ``REFIT_ALWAYS``
 trials are observed, then whenever the observed count has grown by ``REFIT_GROWTH`` (10 %)
 since the last fit; in between, the last hyperparameters are reused and only the Cholesky
-factor is rebuilt with the new rows. The last fit (its observed count and ``theta``) is the only
-state a suggestion depends on beyond the history; :meth:`BayesianStrategy.options` returns it
-as the ``warm_start`` option, so an Optimizer saved and loaded mid-run suggests exactly what
-the original would have. Every random draw is keyed by (seed, trial id, purpose).
+factor is rebuilt with the new rows. Past ``REFIT_ALWAYS`` observations a refit within the same
+size bucket as the previous fit runs the warm start alone (cheap: it starts near the optimum);
+the first fit in each new bucket runs every restart again, up to ``FULL_FIT_LIMIT``
+observations.
+
+The last fit (its observed count and ``theta``) is the only state a suggestion depends on
+beyond the history; :meth:`BayesianStrategy.options` returns it as the ``warm_start`` option,
+so an Optimizer saved and loaded mid-run suggests exactly what the original would have.
+Every random draw is keyed by (seed, trial id, purpose).
 
 Speed: the core runs inside ``threadpoolctl.threadpool_limits(1)`` (one BLAS thread; JAX's
 CPU linear algebra runs on it) and observations are padded to size buckets so that nothing
@@ -53,14 +58,19 @@ __all__ = ["BayesianStrategy", "check_bayesian_options", "initial_design_size"]
 REFIT_ALWAYS = 40
 #: Above it, refit once the observed count has grown by this fraction since the last fit.
 REFIT_GROWTH = 0.1
-#: L-BFGS iterations per restart of a fit below / above ``REFIT_ALWAYS`` observations.
+#: L-BFGS iterations per restart of a full fit, and of a warm-start-only refit.
 FIT_ITERATIONS = 60
-LATE_FIT_ITERATIONS = 30
+LATE_FIT_ITERATIONS = 40
 #: Integer coordinates with at most this many values are swept exactly; wider ones move with
 #: the gradient and are rounded by ``decode``.
 SWEEP_LIMIT = 64
-#: Scrambled Sobol points in the acquisition pool.
+#: Scrambled Sobol points in the acquisition pool (the smaller pool from bucket 384 on, where
+#: the posterior variance of each pool point costs an (N, N) triangular solve).
 POOL_SIZE = 2048
+SMALL_POOL_SIZE = 1024
+#: Above this many observations a new size bucket no longer triggers a fit with every restart
+#: (each restart costs O(N^3) per iteration): the warm start alone keeps being refined.
+FULL_FIT_LIMIT = 256
 _OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "warm_start")
 _OBSERVED = ("completed", "failed", "stopped")
 
@@ -226,8 +236,14 @@ class BayesianStrategy:
         if self._needs_refit(n_obs):
             key = _jax_key(rng_for(self._seed, trial_id, "gp-fit"))
             warm = None if self._fit is None else self._fit[1]
-            max_iter = FIT_ITERATIONS if n_obs < REFIT_ALWAYS else LATE_FIT_ITERATIONS
-            state = gp.fit(data, key, prior, warm_start=warm, max_iter=max_iter)
+            full = self._fit is None or n_obs < REFIT_ALWAYS or (
+                n_obs <= FULL_FIT_LIMIT
+                and gp.bucket_size(self._fit[0]) != gp.bucket_size(n_obs))
+            if full:
+                state = gp.fit(data, key, prior, warm_start=warm, max_iter=FIT_ITERATIONS)
+            else:  # same bucket, many observations: the warm start alone
+                state = gp.fit(data, key, prior, warm_start=warm, max_iter=LATE_FIT_ITERATIONS,
+                               n_restarts=1)
             self._fit = (n_obs, np.asarray(state.theta))
         else:
             assert self._fit is not None
@@ -236,7 +252,8 @@ class BayesianStrategy:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior)
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
-        xs, _ = gp.optimize_acquisition(state, key, core["pool"], core["cube"], core["config"],
+        pool = core["pool"] if size <= FULL_FIT_LIMIT else core["small_pool"]
+        xs, _ = gp.optimize_acquisition(state, key, pool, core["cube"], core["config"],
                                         rounds=core["rounds"])
         u = np.empty(space.dims)
         for row in np.asarray(xs):
@@ -295,7 +312,8 @@ class BayesianStrategy:
         self._core = {"levels": jnp.asarray(levels), "perm": np.asarray(perm, dtype=int),
                       "prior": gp.default_prior(space.dims),
                       "cube": cube, "config": config, "rounds": 2 if swept else 1,
-                      "pool": jnp.asarray(gp.sobol_table(POOL_SIZE, space.dims))}
+                      "pool": jnp.asarray(gp.sobol_table(POOL_SIZE, space.dims)),
+                      "small_pool": jnp.asarray(gp.sobol_table(SMALL_POOL_SIZE, space.dims))}
         return self._core
 
 

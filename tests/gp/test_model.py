@@ -83,6 +83,7 @@ def test_posterior_interpolates_noiseless_data(smooth_data, seed):
     z = np.asarray(state.z)[: len(y)]
     assert np.max(np.abs(np.asarray(mean) - z)) < 1e-3
     assert np.max(var) < 1e-4 * float(state.signal)
+    assert np.allclose(jax.jit(gp.posterior_mean)(state, jnp.asarray(x)), mean, atol=1e-12)
     _, far_var = gp.posterior(state, jnp.full((1, 2), 5.0))
     assert float(far_var[0]) > 0.9 * float(state.signal)
 
