@@ -128,10 +128,9 @@ class RayBackend:
         tuning_job: the tuning job's name (kept for symmetry with the other backends).
         definitions: DefinitionName -> raw TrainingJobDefinition (unused today: resources come
             from the arguments below).
-        address: the cluster to join (``"auto"``, ``"ray://host:10001"``, ``"local"`` for a
-            new local instance); None is Ray's default (``RAY_ADDRESS``, else a cluster
-            started on this machine by ``ray start``, else a new local instance). Unused when
-            Ray is already initialized in this process.
+        address: the cluster to join (``"auto"``, ``"ray://host:10001"``, ...); None: the
+            one ``RAY_ADDRESS`` names, else a new local instance. Unused when Ray is already
+            initialized in this process.
         init_kwargs: more arguments for ``ray.init``.
         num_cpus, num_gpus, memory_mb: each task's resource request.
         grace_s: seconds between SIGTERM and SIGKILL when a job is stopped or times out.
@@ -167,7 +166,8 @@ class RayBackend:
                                  "abort") from e
         if not ray.is_initialized():
             try:
-                ray.init(address=self.address, **self.init_kwargs)
+                address = self.address or os.environ.get("RAY_ADDRESS") or "local"
+                ray.init(address=address, **self.init_kwargs)
             except Exception as e:  # ConnectionError, ValueError, RuntimeError ...
                 where = self.address or "a new local instance"
                 raise ExecutionError(f"cannot start or join Ray ({where}): {e}",
