@@ -11,8 +11,10 @@ Run (from the repository root; one process, BLAS pinned to one thread)::
         --n-configs 2000 --out benchmarks/data/mlp_digits_curves.npz
 
 Runtime of the shipped table (2000 configurations x 81 epochs, scikit-learn 1.9.1, numpy
-2.4.6, one thread on a shared 2-core machine): see ``RUNTIME`` below, which the final report
-fills in; the run prints its own elapsed time.
+2.4.6, Python 3.11.7): 3197 s (53 min) in one thread on a 2-core machine shared with other
+work (about 0.85 s per configuration when the core is free). Output 1.3 MB. Final validation
+accuracy over the 2000 configurations: min 0.009, 10% 0.109, 25% 0.391, median 0.920,
+75% 0.970, 99% 0.981, max 0.985 (1063 above 0.9).
 
 Determinism:
     * data: ``X / 16``; a stratified 70/30 train/validation split with ``random_state=0``
@@ -66,7 +68,6 @@ CONFIG_SEED = 20261123
 SPLIT_SEED = 0
 DIVERGED_LOSS = float(np.log(1e15))  # the log loss of probability 1e-15 on the true class
 ACTIVATIONS = ("relu", "tanh", "logistic")
-RUNTIME = "measured by the run; see the final report of issue 4 step 4"
 
 
 def sample_configs(n: int) -> dict[str, np.ndarray]:
