@@ -53,6 +53,8 @@ class TrainingJobRequest:
         max_runtime_s: the job gets SIGTERM after this many seconds (None: no limit).
         log_path: file the job's stdout and stderr are appended to.
         attempt: 1 for the first run, 2 for the first retry, ...
+        definition: the training-job definition it runs (``DefinitionName``; ``"default"`` for
+            a single ``TrainingJobDefinition``), for backends that read the definition.
     """
 
     name: str
@@ -66,6 +68,7 @@ class TrainingJobRequest:
     max_runtime_s: float | None = None
     log_path: Path | None = None
     attempt: int = 1
+    definition: str | None = None
 
 
 @dataclass(frozen=True)

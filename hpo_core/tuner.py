@@ -213,12 +213,10 @@ def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Back
     if spec.backend in ("docker", "sagemaker", "ray"):
         import importlib
 
-        from hpo_core.adapters.jobdefs import definitions_of
-
         module = importlib.import_module(f"hpo_core.adapters.{spec.backend}")
         cls = {"docker": "DockerBackend", "sagemaker": "SageMakerBackend",
                "ray": "RayBackend"}[spec.backend]
-        return getattr(module, cls)(spec.name, definitions_of(spec.document))  # type: ignore[no-any-return]
+        return getattr(module, cls).from_document(spec.document)  # type: ignore[no-any-return]
     from hpo_core.adapters.local import LocalBackend
 
     return LocalBackend()

@@ -271,7 +271,7 @@ class Engine:
             command=d.command, cwd=self.spec.base_dir, hyperparameters=row["hyperparameters"],
             channels=d.channels, input_data_config=d.input_data_config,
             environment=d.environment, max_runtime_s=d.max_runtime_s,
-            log_path=Path(row["log_path"]), attempt=attempt)
+            log_path=Path(row["log_path"]), attempt=attempt, definition=d.name)
 
     # ------------------------------------------------------------------ metrics
     def _drain(self) -> None:
