@@ -186,12 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         meta["n_configs"] = done
         meta["elapsed_seconds"] = round(time.perf_counter() - t0, 1)
         tmp = args.out.with_name(args.out.stem + ".tmp.npz")
-        np.savez_compressed(
-            tmp, **{k: v[:done] for k, v in cfgs.items()}, activations=np.array(ACTIVATIONS),
-            val_correct=correct[:done], n_val=np.int64(len(data[3])),
-            val_loss=val_loss[:done], train_loss=train_loss[:done],
-            epoch_seconds=seconds[:done], diverged_at=diverged[:done],
-            meta=np.array(json.dumps(meta, sort_keys=True)))
+        arrays: dict[str, Any] = {k: v[:done] for k, v in cfgs.items()}
+        arrays.update(
+            activations=np.array(ACTIVATIONS), val_correct=correct[:done],
+            n_val=np.int64(len(data[3])), val_loss=val_loss[:done],
+            train_loss=train_loss[:done], epoch_seconds=seconds[:done],
+            diverged_at=diverged[:done], meta=np.array(json.dumps(meta, sort_keys=True)))
+        np.savez_compressed(tmp, **arrays)
         os.replace(tmp, args.out)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
