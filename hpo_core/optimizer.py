@@ -306,7 +306,7 @@ class Optimizer:
         decision = "continue"
         if self._stopper is not None:
             try:
-                decision = self._stopper.observe(t.id, step, self._loss(value))
+                decision = self._stopper.observe(t.id, step, self._loss(value), t.last_step)
             except ValueError as e:  # the kernels' ReportError: a state the checks above missed
                 raise OptimizerError(f"report: trial {t.id}: {e}") from e
         t.reports.append([step, value])

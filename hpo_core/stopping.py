@@ -21,8 +21,9 @@ __all__ = ["MIN_TRIALS", "MedianStopping", "Stopper", "make_stopper"]
 
 
 class Stopper(Protocol):
-    def observe(self, trial_id: int, step: int, loss: float) -> str:
-        """Record a report; ``"continue"``, ``"stop"`` or ``"pause"``."""
+    def observe(self, trial_id: int, step: int, loss: float, last_step: int = -1) -> str:
+        """Record a report (``last_step``: the trial's previous step, 0 before any);
+        ``"continue"``, ``"stop"`` or ``"pause"``."""
 
     def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:
         """Replay a run of reports (decisions are not needed)."""
@@ -49,7 +50,7 @@ class MedianStopping:
     def __init__(self, min_trials: int = MIN_TRIALS) -> None:
         self._rule = _MedianKernel(min_trials=min_trials)
 
-    def observe(self, trial_id: int, step: int, loss: float) -> str:
+    def observe(self, trial_id: int, step: int, loss: float, last_step: int = -1) -> str:
         return self._rule.report(trial_id, step, loss)
 
     def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:

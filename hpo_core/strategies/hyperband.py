@@ -20,6 +20,7 @@ New configurations are drawn at random (as AMT does); the numba rung tables of
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from hpo_core.errors import OptimizerError
@@ -86,6 +87,7 @@ class HyperbandStrategy:
         except ValueError as e:
             raise OptimizerError(f"strategy 'hyperband': {e}") from e
         self._sampler = RandomStrategy(space, seed)
+        self._levels = [int(x) for x in self._table.levels]
 
     @property
     def size(self) -> int | None:
@@ -108,7 +110,13 @@ class HyperbandStrategy:
             return self.max_resource
         return self._table.start_trial(trial_id)
 
-    def observe(self, trial_id: int, step: int, loss: float) -> str:
+    def observe(self, trial_id: int, step: int, loss: float, last_step: int = -1) -> str:
+        """The kernel's decision; a report that crosses no rung level (nor the pause level)
+        cannot change a decision, so it skips the kernel when ``last_step`` is given."""
+        if last_step >= 0 and step < self.max_resource:
+            i = bisect.bisect_right(self._levels, last_step)
+            if i == len(self._levels) or self._levels[i] > step:
+                return "continue"
         return self._table.report(trial_id, step, loss)
 
     def observe_many(self, trial_ids: list[int], steps: list[int], losses: list[float]) -> None:
