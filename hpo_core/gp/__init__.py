@@ -7,7 +7,7 @@ in as ``jax.random`` keys.
 
 Public API:
     model:        :class:`GPData`, :class:`GPState`, :class:`Prior`, :func:`default_prior`,
-                  :func:`bucket_size`, :func:`fit`, :func:`with_hyperparameters`,
+                  :func:`bucket_size`, :func:`fit`, :func:`refit`, :func:`with_hyperparameters`,
                   :func:`posterior`, :func:`posterior_mean`, :func:`condition_on_pending`,
                   :func:`warp_outputs`, :func:`log_marginal_likelihood`
     acquisition:  :func:`log_ei`, :func:`ucb`
@@ -34,6 +34,7 @@ from hpo_core.gp.model import (  # noqa: E402
     log_marginal_likelihood,
     posterior,
     posterior_mean,
+    refit,
     warp_outputs,
     with_hyperparameters,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "optimize_acquisition",
     "posterior",
     "posterior_mean",
+    "refit",
     "reset_compile_counts",
     "sobol_table",
     "sobol_unit",

@@ -37,12 +37,24 @@ from hpo_core.gp import lbfgs
 from hpo_core.gp.covariance import hamming, matern52, matern52_grad, scaled_sq_dist
 from hpo_core.gp.tracing import entry_point
 
-__all__ = ["GPData", "GPState", "Prior", "bucket_size", "condition_on_pending", "default_prior",
-           "fit", "hyperparameters", "log_marginal_likelihood", "posterior", "posterior_mean",
-           "warp_outputs",
-           "with_hyperparameters"]
+__all__ = [
+    "GPData",
+    "GPState",
+    "Prior",
+    "bucket_size",
+    "condition_on_pending",
+    "default_prior",
+    "fit",
+    "hyperparameters",
+    "log_marginal_likelihood",
+    "posterior",
+    "posterior_mean",
+    "refit",
+    "warp_outputs",
+    "with_hyperparameters",
+]
 
-#: Default restarts of the hyperparameter fit: warm start, prior mode, and prior draws.
+#: Restarts of :func:`fit`: warm start, prior mode, and prior draws.
 FIT_RESTARTS = 4
 _LOG_OFFSET = 1.5  # log warp strength (Vizier's offset)
 _JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
@@ -262,14 +274,11 @@ def _starts(key: jax.Array, prior: Prior, d: int, n_restarts: int) -> jax.Array:
     return jnp.clip(starts, lower, upper)
 
 
-@entry_point(static_argnames=("n_restarts",))
-def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: jax.Array,
-         max_iter: jax.Array, n_restarts: int) -> GPState:
+def _map_fit(data: GPData, starts: jax.Array, prior: Prior, max_iter: jax.Array) -> GPState:
+    """L-BFGS from every row of ``starts`` ``(R, d + 2)`` side by side; the best one's state."""
     x = data.x.astype(jnp.float64)
     z = warp_outputs(data.y.astype(jnp.float64), data.mask)
     d = x.shape[1]
-    starts = _starts(key, prior, d, n_restarts)
-    starts = starts.at[0].set(jnp.where(has_warm, jnp.clip(warm, *_theta_bounds(d)), starts[0]))
     lower, upper = _theta_bounds(d)
     free = jnp.ones((d + 2,), bool).at[d + 1].set(~prior.deterministic)
 
@@ -279,23 +288,32 @@ def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: 
     def run(theta0: jax.Array) -> lbfgs.LbfgsResult:
         return lbfgs.minimize(objective, theta0, lower, upper, free, max_iter, gtol=1e-5)
 
-    results = jax.vmap(run)(starts)
+    results = jax.vmap(run)(jnp.clip(starts, lower, upper))
     best = jnp.argmin(jnp.where(jnp.isfinite(results.f), results.f, jnp.inf))
     return _state(results.x[best], x, z, data.mask, data.mask, data.levels, prior)
 
 
+@entry_point
+def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: jax.Array,
+         max_iter: jax.Array) -> GPState:
+    starts = _starts(key, prior, data.x.shape[1], FIT_RESTARTS)
+    starts = starts.at[0].set(jnp.where(has_warm, warm, starts[0]))
+    return _map_fit(data, starts, prior, max_iter)
+
+
 def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None = None,
-        max_iter: int | jax.Array = 60, n_restarts: int = FIT_RESTARTS) -> GPState:
+        max_iter: int | jax.Array = 60) -> GPState:
     """MAP fit of the hyperparameters to ``data``; every restart in one compiled call.
+
+    Restarts (:data:`FIT_RESTARTS`): the warm start (the prior mode when there is none), the
+    prior mode, and draws from the prior keyed by ``key``; each runs its own L-BFGS.
 
     Args:
         data: padded observations (raw ``y``, lower is better, NaN for failures).
-        key: ``jax.random`` key for the quasi-random restarts.
+        key: ``jax.random`` key for the prior draws.
         prior: the priors (:func:`default_prior`).
-        warm_start: ``(d + 2,)`` ``theta`` of a previous fit; the prior mode when None.
+        warm_start: ``(d + 2,)`` ``theta`` of a previous fit.
         max_iter: L-BFGS iteration cap per restart.
-        n_restarts: starts run side by side (static: each value compiles once per bucket);
-            the first is the warm start, the second the prior mode, the rest prior draws.
 
     Returns:
         The :class:`GPState` of the restart with the best MAP objective.
@@ -303,8 +321,14 @@ def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None
     d = data.x.shape[1]
     has_warm = warm_start is not None
     warm = jnp.zeros((d + 2,)) if warm_start is None else jnp.asarray(warm_start, jnp.float64)
-    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter),
-                n_restarts=n_restarts)
+    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter))
+
+
+@entry_point
+def refit(data: GPData, theta: jax.Array, prior: Prior, max_iter: jax.Array) -> GPState:
+    """MAP fit from ``theta`` alone (one L-BFGS run): the cheap refit when a previous optimum
+    is close, ``1 / FIT_RESTARTS`` of the cost of :func:`fit` per iteration."""
+    return _map_fit(data, jnp.asarray(theta, jnp.float64)[None], prior, jnp.asarray(max_iter))
 
 
 @entry_point

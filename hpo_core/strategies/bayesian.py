@@ -60,7 +60,7 @@ REFIT_ALWAYS = 40
 REFIT_GROWTH = 0.1
 #: L-BFGS iterations per restart of a full fit, and of a warm-start-only refit.
 FIT_ITERATIONS = 60
-LATE_FIT_ITERATIONS = 40
+LATE_FIT_ITERATIONS = 25
 #: Integer coordinates with at most this many values are swept exactly; wider ones move with
 #: the gradient and are rounded by ``decode``.
 SWEEP_LIMIT = 64
@@ -241,9 +241,8 @@ class BayesianStrategy:
                 and gp.bucket_size(self._fit[0]) != gp.bucket_size(n_obs))
             if full:
                 state = gp.fit(data, key, prior, warm_start=warm, max_iter=FIT_ITERATIONS)
-            else:  # same bucket, many observations: the warm start alone
-                state = gp.fit(data, key, prior, warm_start=warm, max_iter=LATE_FIT_ITERATIONS,
-                               n_restarts=1)
+            else:  # many observations, previous optimum close: the warm start alone
+                state = gp.refit(data, warm, prior, LATE_FIT_ITERATIONS)
             self._fit = (n_obs, np.asarray(state.theta))
         else:
             assert self._fit is not None

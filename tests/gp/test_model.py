@@ -118,13 +118,16 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     assert np.array_equal(cond.observed, state.observed)
 
 
-def test_with_hyperparameters_reproduces_the_fit(smooth_data, seed):
+def test_with_hyperparameters_and_refit_reproduce_the_fit(smooth_data, seed):
     x, y = smooth_data
     prior = gp.default_prior(2)
     data = make_data(x, y)
     state = gp.fit(data, jax.random.key(seed), prior)
     again = jax.jit(gp.with_hyperparameters)(data, state.theta, prior)
     assert np.allclose(again.alpha, state.alpha) and np.allclose(again.chol, state.chol)
+    moved = jax.jit(gp.refit)(data, state.theta + 0.3, prior, 60)  # back to the same optimum
+    assert np.allclose(moved.theta, state.theta, atol=1e-3)
+    assert float(moved.objective) <= float(state.objective) + 1e-8
 
 
 def test_no_recompilation_within_a_bucket(seed):

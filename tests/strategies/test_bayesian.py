@@ -201,3 +201,14 @@ def test_any_space_gets_valid_suggestions(params, seed):
         assert space.validate(t.params) == t.params
         opt.tell(t, float(hash(space.point_key(t.params)) % 97) + i * 0.01)
     assert len({space.point_key(t.params) for t in opt.trials}) == len(opt.trials)
+
+
+@pytest.mark.slow
+def test_each_entry_point_compiles_at_most_once_per_bucket():
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    opt = Optimizer(space, "bayesian", seed=11)
+    before = gp.compile_counts()
+    _run(opt, branin, 70)  # refits of every kind: full fits, then warm-only ones from 40 on
+    buckets = {gp.bucket_size(n) for n in range(1, 70)}
+    grown = {k: v - before.get(k, 0) for k, v in gp.compile_counts().items()}
+    assert grown and all(v <= len(buckets) for v in grown.values()), grown
