@@ -58,7 +58,7 @@ def test_beats_random_search_on_hartmann6():
 
 
 def test_initial_design_size():
-    assert [initial_design_size(d) for d in (1, 2, 6, 10, 30)] == [5, 5, 9, 13, 20]
+    assert [initial_design_size(d) for d in (1, 2, 6, 10, 30)] == [5, 6, 14, 20, 20]
 
 
 def _run(opt, fn, n):
@@ -138,8 +138,8 @@ def test_maximize_and_ucb():
     space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
     opt = Optimizer(space, "bayesian", objective="maximize", seed=0, acquisition="ucb",
                     ucb_beta=1.0)
-    opt.optimize(lambda p: -branin(p), 20)
-    assert opt.best.value > -1.0
+    opt.optimize(lambda p: -branin(p), 30)
+    assert opt.best.value > -0.5
 
 
 def test_finite_space_is_exhausted_without_repeats():
