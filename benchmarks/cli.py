@@ -20,6 +20,7 @@ import os
 import sys
 from typing import Any
 
+from hpo_core.benchmarks.mf_bench import MF_PROBLEMS, MF_STRATEGIES, mf_markdown, run_mf
 from hpo_core.benchmarks.problems import PROBLEMS
 from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, write_results
 from hpo_core.benchmarks.strategies import STRATEGIES
@@ -39,9 +40,15 @@ def add_parser(sub: Any) -> None:
         description="Run problems x strategies x seeds with a budget; print median final regret "
                     "(IQR) and per-trial optimizer overhead as a Markdown table.")
     p.add_argument("--problems", default="all", metavar="LIST",
-                   help=f"comma-separated, or 'all' (default): {', '.join(PROBLEMS)}")
+                   help=f"comma-separated, or 'all' (default, single-fidelity ones): "
+                        f"{', '.join(PROBLEMS)}; multi-fidelity: {', '.join(MF_PROBLEMS)}")
     p.add_argument("--strategies", default="random", metavar="LIST",
-                   help=f"comma-separated (default random): {', '.join(STRATEGIES)}")
+                   help=f"comma-separated (default random): {', '.join(STRATEGIES)}; on "
+                        f"multi-fidelity problems: {', '.join(MF_STRATEGIES)}")
+    p.add_argument("--workers", default="8", metavar="N",
+                   help="multi-fidelity problems: simulated parallel workers (default 8)")
+    p.add_argument("--budget-factor", default="40", metavar="F",
+                   help="multi-fidelity problems: budget = F x max_resource steps (default 40)")
     p.add_argument("--budget", default="50", metavar="N", help="trials per run (default 50)")
     p.add_argument("--seeds", default="5", metavar="N", help="runs per pair (default 5)")
     p.add_argument("--seed-start", default="0", metavar="S", help="first seed (default 0)")
@@ -123,11 +130,15 @@ def _pin_threads_env() -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``hpo bench``; returns the exit code (1 when some run failed)."""
-    config = config_from_args(args)
     _pin_threads_env()
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
+
+    named = _names("--problems", args.problems, {**PROBLEMS, **MF_PROBLEMS}, allow_all=True)
+    if args.problems.strip() != "all" and any(p in MF_PROBLEMS for p in named):
+        return _run_multifidelity(args, named, None if args.quiet else progress)
+    config = config_from_args(args)
 
     document = run_benchmark(config, command=_command(args),
                              progress=None if args.quiet else progress)
@@ -144,3 +155,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"hpo bench: run failed: {r['problem']} {r['strategy']} seed={r['seed']}: "
               f"{r['error']}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progress: Any) -> int:
+    """Multi-fidelity problems run in simulated time (see :mod:`hpo_core.benchmarks.mf_bench`)."""
+    problems = [p for p in named if p in MF_PROBLEMS]
+    other = [p for p in named if p not in MF_PROBLEMS]
+    if other:
+        raise HPOError(f"--problems: multi-fidelity problems ({', '.join(problems)}) cannot be "
+                       f"mixed with single-fidelity ones ({', '.join(other)}); run them apart")
+    strategies = _names("--strategies", args.strategies, MF_STRATEGIES, allow_all=False)
+    workers = _int("--workers", args.workers, 1)
+    budget_factor = _int("--budget-factor", args.budget_factor, 1)
+    n_seeds = _int("--seeds", args.seeds, 1)
+    start = _int("--seed-start", args.seed_start, 0)
+    seeds = tuple(range(start, start + n_seeds))
+    records = run_mf(problems, strategies, seeds, workers, budget_factor, progress)
+    print(f"hpo bench (multi-fidelity, simulated time): {workers} workers, budget "
+          f"{budget_factor} x max_resource, seeds {seeds[0]}-{seeds[-1]}\n")
+    print(mf_markdown(records), end="")
+    if args.out is not None:
+        import datetime
+
+        document = {"format": "hpo_core.bench", "version": 1, "kind": "multifidelity",
+                    "created": datetime.datetime.now(datetime.UTC).isoformat(),
+                    "command": _command(args), "runs": [], "skipped": [],
+                    "multifidelity": records}
+        write_results(document, args.out)
+        print(f"\nResults: {args.out}")
+    return 0

@@ -119,3 +119,17 @@ register(StrategySpec("random", _random, ("hpo_core", "numpy"),
                       "hpo_core random search (uniform in the unit cube)"))
 register(StrategySpec("grid", _grid, ("hpo_core", "numpy"),
                       "hpo_core grid search (finite spaces only; first parameter slowest)"))
+register(StrategySpec("bayesian", lambda problem, seed: HpoCoreSession(problem, seed, "bayesian"),
+                      ("hpo_core", "numpy", "jax"), "hpo_core Bayesian optimization (JAX GP)"))
+
+
+def _register_peers() -> None:
+    from hpo_core.benchmarks.peers import optuna_session
+
+    register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
+                          "Optuna TPESampler through study.ask/tell"))
+    register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch"),
+                          "Optuna GPSampler through study.ask/tell (needs torch)"))
+
+
+_register_peers()

@@ -76,7 +76,7 @@ def test_grid_runs_the_whole_discrete_space(capsys: pytest.CaptureFixture[str]) 
     (["--problems", ""], "--problems", "''", "all, branin"),
     (["--problems", "all,branin"], "--problems", "'all,branin'", "all, branin"),
     (["--strategies", "random,simplex"], "--strategies", "'simplex'", "random, grid"),
-    (["--strategies", "bayesian"], "--strategies", "'bayesian'", "random, grid"),
+    (["--strategies", "bayes"], "--strategies", "'bayes'", "random, grid, bayesian"),
     (["--budget", "0"], "--budget", "'0'", "integer >= 1"),
     (["--budget", "ten"], "--budget", "'ten'", "integer >= 1"),
     (["--seeds", "-2"], "--seeds", "'-2'", "integer >= 1"),
@@ -92,3 +92,30 @@ def test_bad_flags_exit_2_naming_the_flag(argv: list[str], flag: str, received: 
     assert captured.err.startswith(f"hpo bench: error: {flag}: ")
     assert received in captured.err and valid in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_multifidelity_problems_run_in_simulated_time(tmp_path, capsys):
+    import json as _json
+
+    from hpo_core.cli import main as _main
+
+    out = tmp_path / "mf.json"
+    code = _main(["bench", "--problems", "branin_mf", "--strategies", "hyperband,random",
+                  "--seeds", "2", "--budget-factor", "5", "--workers", "4", "--quiet",
+                  "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "| branin_mf | hyperband | 2 |" in text and "| branin_mf | random | 2 |" in text
+    doc = _json.loads(out.read_text())
+    assert doc["kind"] == "multifidelity" and len(doc["multifidelity"]) == 4
+    budget = doc["multifidelity"][0]["budget"]
+    assert all(r["total_resource"] <= budget for r in doc["multifidelity"])
+
+
+def test_multifidelity_flags_are_validated(capsys):
+    from hpo_core.cli import main as _main
+
+    assert _main(["bench", "--problems", "branin_mf,branin", "--quiet"]) == 2
+    assert "cannot be mixed" in capsys.readouterr().err
+    assert _main(["bench", "--problems", "branin_mf", "--strategies", "grid"]) == 2
+    assert "--strategies: unknown name 'grid'" in capsys.readouterr().err
