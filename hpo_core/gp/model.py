@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.linalg import cho_solve, solve_triangular
 from jax.scipy.special import ndtri
 
@@ -301,7 +302,8 @@ def _fit(data: GPData, key: jax.Array, prior: Prior, warm: jax.Array, has_warm: 
     return _map_fit(data, starts, prior, max_iter)
 
 
-def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None = None,
+def fit(data: GPData, key: jax.Array, prior: Prior,
+        warm_start: jax.Array | np.ndarray | None = None,
         max_iter: int | jax.Array = 60) -> GPState:
     """MAP fit of the hyperparameters to ``data``; every restart in one compiled call.
 
@@ -325,7 +327,8 @@ def fit(data: GPData, key: jax.Array, prior: Prior, warm_start: jax.Array | None
 
 
 @entry_point
-def refit(data: GPData, theta: jax.Array, prior: Prior, max_iter: jax.Array) -> GPState:
+def refit(data: GPData, theta: jax.Array | np.ndarray, prior: Prior,
+          max_iter: int | jax.Array) -> GPState:
     """MAP fit from ``theta`` alone (one L-BFGS run): the cheap refit when a previous optimum
     is close, ``1 / FIT_RESTARTS`` of the cost of :func:`fit` per iteration."""
     return _map_fit(data, jnp.asarray(theta, jnp.float64)[None], prior, jnp.asarray(max_iter))

@@ -101,7 +101,7 @@ def _enable_compilation_cache() -> None:
     import jax
     from jax.experimental.compilation_cache import compilation_cache as cc
 
-    if jax.config.jax_compilation_cache_dir:
+    if getattr(jax.config, "jax_compilation_cache_dir", None):
         return
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     cc.reset_cache()  # forget a "no cache" decision taken by an earlier compile
