@@ -2,7 +2,7 @@
 
 Adding a strategy is one entry in :data:`STRATEGIES`: a :class:`StrategySpec` whose
 ``make(problem, seed)`` returns a Session. That holds for the hpo_core strategies (``random``,
-``grid``; ``bayesian`` when it lands) and for peer libraries driven through their own ask/tell
+``grid``, ``bayesian``) and for peer libraries driven through their own ask/tell
 (``optuna-tpe``, ``optuna-gp``, ``skopt-gp``, ``botorch``): a peer's Session translates the
 problem's :class:`~hpo_core.space.SearchSpace` into the peer's own space and imports the peer
 lazily inside ``make``. A combination that does not apply (grid on a continuous box) raises

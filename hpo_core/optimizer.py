@@ -66,13 +66,14 @@ class Optimizer:
 
     Args:
         space: the :class:`~hpo_core.space.SearchSpace`.
-        strategy: ``"random"`` or ``"grid"`` (``"bayesian"``, ``"hyperband"`` arrive later).
+        strategy: ``"random"``, ``"grid"``, ``"bayesian"`` (JAX Gaussian process) or
+            ``"hyperband"`` (multi-fidelity: see :meth:`report`).
         objective: ``"minimize"`` or ``"maximize"``, any case.
         seed: int >= 0; None draws one (kept, and saved).
         early_stopping: ``"off"`` (default) or ``"auto"``: AMT's median stopping rule acting on
             :meth:`report` (random, grid and Bayesian; Hyperband stops trials itself).
         **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,
-            ``max_resource``, ``eta``, ``mode`` for hyperband.
+            ``max_resource``, ``eta``, ``mode``, ``sampler`` for hyperband.
     """
 
     def __init__(self, space: SearchSpace, strategy: str = "random",
