@@ -3,7 +3,10 @@
     hpo bench --problems branin,hartmann6 --strategies random --budget 50 --seeds 5 \\
         --out results.json
 
-``--seeds 5`` runs seeds ``seed_start .. seed_start + 4``. The Markdown summary goes to stdout;
+``--seeds 5`` runs seeds ``seed_start .. seed_start + 4``; ``--batch 4`` asks 4 points per round
+(all evaluated, then all told; the budget still counts trials). The Markdown summary, then the
+report (Mann-Whitney tests against random search and the best peer, ranks, mean rank, a quarter
+of the trials against random search, overhead by trial index n) go to stdout;
 progress lines (one per run) go to stderr unless ``--quiet``. Exit codes: 0 every run finished,
 1 some run failed (recorded in the JSON with its error), 2 bad flags (a message naming the flag,
 the value received and the valid choices).
@@ -20,9 +23,9 @@ import os
 import sys
 from typing import Any
 
+from hpo_core.benchmarks.analysis import report_markdown
 from hpo_core.benchmarks.mf_bench import MF_PROBLEMS, MF_STRATEGIES, mf_markdown, run_mf
-from hpo_core.benchmarks.problems import PROBLEMS
-from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, write_results
+from hpo_core.benchmarks.runner import BENCH_PROBLEMS, BenchConfig, run_benchmark, write_results
 from hpo_core.benchmarks.strategies import STRATEGIES
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
@@ -41,7 +44,7 @@ def add_parser(sub: Any) -> None:
                     "(IQR) and per-trial optimizer overhead as a Markdown table.")
     p.add_argument("--problems", default="all", metavar="LIST",
                    help=f"comma-separated, or 'all' (default, single-fidelity ones): "
-                        f"{', '.join(PROBLEMS)}; multi-fidelity: {', '.join(MF_PROBLEMS)}")
+                        f"{', '.join(BENCH_PROBLEMS)}; multi-fidelity: {', '.join(MF_PROBLEMS)}")
     p.add_argument("--strategies", default="random", metavar="LIST",
                    help=f"comma-separated (default random): {', '.join(STRATEGIES)}; on "
                         f"multi-fidelity problems: {', '.join(MF_STRATEGIES)}")
@@ -50,6 +53,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--budget-factor", default="40", metavar="F",
                    help="multi-fidelity problems: budget = F x max_resource steps (default 40)")
     p.add_argument("--budget", default="50", metavar="N", help="trials per run (default 50)")
+    p.add_argument("--batch", default="1", metavar="Q",
+                   help="points asked per round before any is told (default 1: sequential)")
     p.add_argument("--seeds", default="5", metavar="N", help="runs per pair (default 5)")
     p.add_argument("--seed-start", default="0", metavar="S", help="first seed (default 0)")
     p.add_argument("--out", default=None, metavar="PATH", help="write the results JSON here")
@@ -95,21 +100,23 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     Raises:
         HPOError: a bad flag; the message names it, the value and the valid choices.
     """
-    problems = _names("--problems", args.problems, PROBLEMS, allow_all=True)
+    problems = _names("--problems", args.problems, BENCH_PROBLEMS, allow_all=True)
     strategies = _names("--strategies", args.strategies, STRATEGIES, allow_all=False)
     budget = _int("--budget", args.budget, 1)
+    batch = _int("--batch", args.batch, 1)
     n_seeds = _int("--seeds", args.seeds, 1)
     start = _int("--seed-start", args.seed_start, 0)
     if args.out is not None:
         folder = os.path.dirname(os.path.abspath(args.out))
         if os.path.isdir(args.out) or not os.path.isdir(folder):
             raise HPOError(f"--out: expected a file path in an existing folder, got {args.out!r}")
-    return BenchConfig(problems, strategies, budget, tuple(range(start, start + n_seeds)))
+    return BenchConfig(problems, strategies, budget, tuple(range(start, start + n_seeds)), batch)
 
 
 def _command(args: argparse.Namespace) -> list[str]:
     cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
-           "--budget", args.budget, "--seeds", args.seeds, "--seed-start", args.seed_start]
+           "--budget", args.budget, "--batch", args.batch, "--seeds", args.seeds,
+           "--seed-start", args.seed_start]
     if args.out is not None:
         cmd += ["--out", args.out]
     return cmd + (["--quiet"] if args.quiet else [])
@@ -135,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    named = _names("--problems", args.problems, {**PROBLEMS, **MF_PROBLEMS}, allow_all=True)
+    named = _names("--problems", args.problems, {**BENCH_PROBLEMS, **MF_PROBLEMS}, allow_all=True)
     if args.problems.strip() != "all" and any(p in MF_PROBLEMS for p in named):
         return _run_multifidelity(args, named, None if args.quiet else progress)
     config = config_from_args(args)
@@ -145,9 +152,13 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_results(document, args.out)
     seeds = config.seeds
-    print(f"hpo bench: budget {config.budget}, seeds {seeds[0]}-{seeds[-1]} "
+    batch = f", batch {config.batch}" if config.batch > 1 else ""
+    print(f"hpo bench: budget {config.budget}{batch}, seeds {seeds[0]}-{seeds[-1]} "
           f"({len(seeds)} per pair), {len(document['runs'])} runs\n")
     print(markdown_table(summarize(document["runs"]), document["skipped"]), end="")
+    report = report_markdown(document["report"])
+    if report:
+        print("\n" + report, end="")
     if args.out is not None:
         print(f"\nResults: {args.out}")
     failed = [r for r in document["runs"] if r["status"] != "ok"]

@@ -3,7 +3,18 @@
 ``optuna-tpe`` (TPESampler) and ``optuna-gp`` (GPSampler, which needs torch) take the same
 space translated to Optuna distributions: log scaling maps to ``log=True``; reverse-log has no
 Optuna counterpart and is searched on a linear scale; Static and fixed parameters are added to
-every point as they are. The runner's one-thread limits apply to them as to hpo_core.
+every point as they are. A batch of q is ``study.ask()`` q times before the q tells.
+
+``skopt-gp`` is scikit-optimize's ``Optimizer`` with its defaults for ``gp_minimize``: GP base
+estimator (Matern + white noise, fitted in ``tell``), ``acq_func="gp_hedge"``, 10 random initial
+points. The space maps the same way (``prior="log-uniform"`` for log scaling; categorical
+values by index). A batch of q is one ``ask(n_points=q)`` (skopt's constant liar, ``cl_min``)
+and one ``tell`` of the q results. skopt has no failed state: a failed evaluation is told as
+the worst value seen so far (and not told before any value was seen).
+
+Threads: the runner's ``threadpoolctl.threadpool_limits(1)`` reaches the BLAS that Optuna and
+scikit-learn call; torch keeps its own intra-op pool, so the torch-based peers set it to one
+thread (:func:`one_torch_thread`), as hpo_core runs its GP on one thread.
 """
 
 from __future__ import annotations
@@ -14,7 +25,16 @@ from typing import Any
 from hpo_core.benchmarks.problems import Problem
 from hpo_core.space import Categorical, Continuous, Integer
 
-__all__ = ["OptunaSession"]
+__all__ = ["OptunaSession", "SkoptSession", "one_torch_thread", "optuna_session",
+           "skopt_session"]
+
+
+def one_torch_thread() -> None:
+    """Set torch's intra-op thread pool (which threadpoolctl does not reach) to one thread."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
 
 
 def _distributions(problem: Problem) -> dict[str, Any]:
@@ -43,6 +63,8 @@ class OptunaSession:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         make = {"tpe": optuna.samplers.TPESampler, "gp": optuna.samplers.GPSampler}[sampler]
+        if sampler == "gp":
+            one_torch_thread()
         self._study = optuna.create_study(direction="minimize", sampler=make(seed=seed))
         self._dists = _distributions(problem)
         self._fixed = problem.space.fixed_values
@@ -76,3 +98,73 @@ def optuna_session(sampler: str) -> Any:
             raise Skip("Optuna's GPSampler needs torch (pip install torch)")
         return OptunaSession(problem, seed, sampler)
     return make
+
+
+class SkoptSession:
+    """A Session over ``skopt.Optimizer`` with a GP base estimator (minimizing)."""
+
+    def __init__(self, problem: Problem, seed: int) -> None:
+        import skopt
+        from skopt import space as sk
+
+        dims: list[Any] = []
+        self._decoders: list[Any] = []
+        self._free = [n for n, p in problem.space.params.items() if not p.is_fixed]
+        for name in self._free:
+            p = problem.space[name]
+            if isinstance(p, Continuous | Integer):
+                prior = "log-uniform" if p.effective_scaling == "log" else "uniform"
+            if isinstance(p, Continuous):
+                dims.append(sk.Real(p.min_value, p.max_value, prior=prior, name=name))
+                self._decoders.append(float)
+            elif isinstance(p, Integer):
+                dims.append(sk.Integer(p.min_value, p.max_value, prior=prior, name=name))
+                self._decoders.append(int)
+            else:
+                values = tuple(p.values)
+                dims.append(sk.Categorical([str(i) for i in range(len(values))], name=name))
+                self._decoders.append(lambda i, values=values: values[int(i)])
+        self._opt = skopt.Optimizer(dims, base_estimator="GP", random_state=seed)
+        self._space = problem.space
+        self._worst: float | None = None
+
+    @property
+    def capacity(self) -> int | None:
+        return None
+
+    def _params(self, x: list[Any]) -> dict[str, Any]:
+        free = {n: dec(v) for n, dec, v in zip(self._free, self._decoders, x, strict=True)}
+        return self._space.validate({**self._space.fixed_values, **free})
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        x = self._opt.ask()
+        return x, self._params(x)
+
+    def ask_batch(self, q: int) -> list[tuple[Any, dict[str, Any]]]:
+        return [(x, self._params(x)) for x in self._opt.ask(n_points=q)]
+
+    def _told(self, values: list[float | None]) -> list[float | None]:
+        seen = [v for v in values if v is not None]
+        if seen:
+            self._worst = max([*seen, *([] if self._worst is None else [self._worst])])
+        return [self._worst if v is None else v for v in values]
+
+    def tell(self, token: Any, value: float | None, reason: str | None = None) -> None:
+        self.tell_batch([(token, value, reason)])
+
+    def tell_batch(self, results: list[tuple[Any, float | None, str | None]]) -> None:
+        """Tell every result of a round at once (one GP fit)."""
+        told = self._told([v for _, v, _ in results])
+        xs = [token for (token, _, _), v in zip(results, told, strict=True) if v is not None]
+        ys = [v for v in told if v is not None]
+        if xs:
+            self._opt.tell(xs, ys)
+
+
+def skopt_session(problem: Problem, seed: int) -> SkoptSession:
+    from hpo_core.benchmarks.strategies import Skip
+
+    if importlib.util.find_spec("skopt") is None:
+        raise Skip("scikit-optimize is not installed (extra 'peers': "
+                   "pip install scikit-optimize)")
+    return SkoptSession(problem, seed)

@@ -47,7 +47,11 @@ class Problem:
         fn: the objective, ``fn(params) -> float``; lower is better.
         f_star: the global minimum of ``fn`` over ``space``.
         argmin: one point of ``space`` where ``fn`` attains ``f_star`` (to floating-point
-            accuracy where the true minimizer is irrational).
+            accuracy where the true minimizer is irrational); empty when unknown.
+        f_star_known: False for a task whose optimum is unknown (``f_star`` is then a lower
+            bound, and regret is measured from it; see :mod:`hpo_core.benchmarks.tasks`).
+        requires: modules the objective imports; the runner skips the problem, naming the
+            missing ones, when one is not installed.
     """
 
     name: str
@@ -55,6 +59,8 @@ class Problem:
     fn: Callable[[Params], float] = field(repr=False)
     f_star: float
     argmin: Mapping[str, Any] = field(repr=False)
+    f_star_known: bool = True
+    requires: tuple[str, ...] = ()
 
     def __call__(self, params: Params) -> float:
         """The objective value at ``params``."""

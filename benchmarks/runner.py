@@ -6,15 +6,22 @@ The result is a JSON-ready document in the ``hpo_core.bench`` format, version
     {"format": "hpo_core.bench", "version": 1, "created": ..., "command": [...],
      "environment": {...}, "config": {...}, "problems": {...}, "runs": [...], "skipped": [...]}
 
-Every run is sequential (one ask, one evaluation, one tell) under
-``threadpoolctl.threadpool_limits(1)``, so BLAS/OpenMP pools use one thread and optimizer
-overhead is comparable across machines and strategies. Each ``ask`` and ``tell`` is timed with
-``time.perf_counter`` on its own; evaluating the objective is not part of the overhead.
+Every run executes under ``threadpoolctl.threadpool_limits(1)``, so BLAS/OpenMP pools use one
+thread and optimizer overhead is comparable across machines and strategies. A run is a series
+of rounds: with ``batch = 1`` one ask, one evaluation, one tell; with ``batch = q`` the strategy
+is asked for q points (``ask_batch`` where the Session has it), all q are evaluated, then all q
+are told (``tell_batch`` where it has it). The budget counts trials, so the last round may be
+smaller. The asks of a round and its tells are each timed with ``time.perf_counter`` and
+divided evenly among the round's trials; evaluating the objective is not part of the overhead.
+
+The document also holds ``report`` (:func:`hpo_core.benchmarks.analysis.analyze`): regret
+curves, Mann-Whitney tests against random search and the best peer, ranks and overhead by n.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
 import json
 import math
 import os
@@ -29,19 +36,24 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from hpo_core.benchmarks.analysis import analyze
 from hpo_core.benchmarks.problems import PROBLEMS, Problem
 from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
+from hpo_core.benchmarks.tasks import TASKS
 from hpo_core.errors import HPOError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "BenchConfig", "environment", "run_benchmark",
-           "run_one", "versions", "write_results"]
+__all__ = ["BENCH_PROBLEMS", "FORMAT", "FORMAT_VERSION", "BenchConfig", "environment",
+           "run_benchmark", "run_one", "versions", "write_results"]
 
 FORMAT = "hpo_core.bench"
 #: Version of the document :func:`run_benchmark` builds; readers accept <= this.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Every problem ``hpo bench`` runs: the synthetic ones with known optima, then the ML tasks.
+BENCH_PROBLEMS: dict[str, Problem] = {**PROBLEMS, **TASKS}
 #: Distributions named in ``environment.libraries`` when installed.
 _LIBRARIES = ("hpo_core", "numpy", "scipy", "jax", "jaxlib", "numba", "threadpoolctl",
-              "optuna", "scikit-optimize", "botorch", "torch")
+              "optuna", "scikit-optimize", "scikit-learn", "botorch", "gpytorch", "torch",
+              "xgboost", "xgboost-cpu")
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMBA_NUM_THREADS", "XLA_FLAGS")
 
@@ -51,11 +63,11 @@ class BenchConfig:
     """What to run.
 
     Attributes:
-        problems: problem names (keys of ``PROBLEMS``).
+        problems: problem names (keys of ``BENCH_PROBLEMS``).
         strategies: strategy names (keys of ``STRATEGIES``).
         budget: trials per run (a finite space smaller than this is run in full).
         seeds: the seeds; each (problem, strategy) pair runs once per seed.
-        batch: points asked at once; only 1 (sequential) in this version.
+        batch: points asked at once per round (1: sequential).
     """
 
     problems: tuple[str, ...]
@@ -66,8 +78,9 @@ class BenchConfig:
 
     def __post_init__(self) -> None:
         for name in self.problems:
-            if name not in PROBLEMS:
-                raise HPOError(f"problem: unknown {name!r}; expected one of {', '.join(PROBLEMS)}")
+            if name not in BENCH_PROBLEMS:
+                raise HPOError(f"problem: unknown {name!r}; expected one of "
+                               f"{', '.join(BENCH_PROBLEMS)}")
         for name in self.strategies:
             if name not in STRATEGIES:
                 raise HPOError(
@@ -77,8 +90,8 @@ class BenchConfig:
         if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0
                                  for s in self.seeds):
             raise HPOError(f"seeds: expected one or more ints >= 0, got {self.seeds!r}")
-        if self.batch != 1:
-            raise HPOError(f"batch: only 1 (sequential) is supported yet, got {self.batch!r}")
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
+            raise HPOError(f"batch: expected an int >= 1, got {self.batch!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"problems": list(self.problems), "strategies": list(self.strategies),
@@ -132,15 +145,43 @@ def _evaluate(problem: Problem, params: dict[str, Any]) -> tuple[float | None, s
     return value, None
 
 
-def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int) -> dict[str, Any]:
-    """One run: ``budget`` trials of ``spec`` on ``problem`` with ``seed``.
+def _missing_modules(problem: Problem) -> list[str]:
+    return [m for m in problem.requires if importlib.util.find_spec(m) is None]
+
+
+def _ask_round(session: Any, k: int) -> list[tuple[Any, dict[str, Any]]]:
+    if k == 1:
+        return [session.ask()]
+    ask_batch = getattr(session, "ask_batch", None)
+    if ask_batch is not None:
+        return list(ask_batch(k))
+    return [session.ask() for _ in range(k)]
+
+
+def _tell_round(session: Any, results: list[tuple[Any, float | None, str | None]]) -> None:
+    tell_batch = getattr(session, "tell_batch", None)
+    if tell_batch is not None and len(results) > 1:
+        tell_batch(results)
+        return
+    for token, value, reason in results:
+        session.tell(token, value, reason)
+
+
+def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
+            batch: int = 1) -> dict[str, Any]:
+    """One run: ``budget`` trials of ``spec`` on ``problem`` with ``seed``, ``batch`` per round.
 
     Returns:
         The run record (see ``benchmarks/FORMAT.md``).
 
     Raises:
-        Skip: the strategy does not apply to the problem.
+        Skip: the strategy does not apply to the problem, or a module the problem needs is
+            not installed.
     """
+    missing = _missing_modules(problem)
+    if missing:
+        raise Skip(f"{problem.name} needs {', '.join(problem.requires)}; not installed: "
+                   f"{', '.join(missing)} (extra 'examples')")
     values: list[float | None] = []
     asks: list[float] = []
     tells: list[float] = []
@@ -161,19 +202,21 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int) -> dic
         stopped = (f"search space exhausted: {spec.name} can suggest {session.capacity} "
                    f"distinct points, fewer than the budget of {budget}")
     try:
-        for _ in range(n_trials if session is not None else 0):
+        while session is not None and len(values) < n_trials:
+            k = min(batch, n_trials - len(values))
             t0 = time.perf_counter()
-            token, params = session.ask()  # type: ignore[union-attr]
+            asked = _ask_round(session, k)
             t1 = time.perf_counter()
-            value, reason = _evaluate(problem, params)
+            results = [(token, *_evaluate(problem, params)) for token, params in asked]
             t2 = time.perf_counter()
-            session.tell(token, value, reason)  # type: ignore[union-attr]
+            _tell_round(session, results)
             t3 = time.perf_counter()
-            asks.append(t1 - t0)
-            tells.append(t3 - t2)
-            values.append(value)
-            if value is not None and (best_value is None or value < best_value):
-                best_value, best_params = value, dict(params)
+            asks += [(t1 - t0) / len(asked)] * len(asked)
+            tells += [(t3 - t2) / len(asked)] * len(asked)
+            for (_, params), (_, value, _) in zip(asked, results, strict=True):
+                values.append(value)
+                if value is not None and (best_value is None or value < best_value):
+                    best_value, best_params = value, dict(params)
     except Exception as e:  # an optimizer that breaks fails its run, not the benchmark
         status, error = "failed", f"{type(e).__name__}: {e}"
     wall = time.perf_counter() - start
@@ -182,8 +225,9 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int) -> dic
         "problem": problem.name,
         "strategy": spec.name,
         "seed": seed,
+        "peer": spec.peer,
         "budget": budget,
-        "batch": 1,
+        "batch": batch,
         "status": status,
         "error": error,
         "stopped": stopped,
@@ -220,13 +264,13 @@ def run_benchmark(config: BenchConfig, command: Sequence[str] | None = None,
     done = 0
     with threadpool_limits(limits=1):
         for pname in config.problems:
-            problem = PROBLEMS[pname]
+            problem = BENCH_PROBLEMS[pname]
             for sname in config.strategies:
                 spec = STRATEGIES[sname]
                 for seed in config.seeds:
                     done += 1
                     try:
-                        record = run_one(problem, spec, seed, config.budget)
+                        record = run_one(problem, spec, seed, config.budget, config.batch)
                     except Skip as s:
                         skipped.append({"problem": pname, "strategy": sname,
                                         "seeds": list(config.seeds), "reason": str(s)})
@@ -237,19 +281,25 @@ def run_benchmark(config: BenchConfig, command: Sequence[str] | None = None,
                     runs.append(record)
                     if progress:
                         progress(_progress_line(record, done, total))
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": list(command) if command is not None else None,
         "environment": environment(),
         "config": config.to_dict(),
-        "problems": {n: {"f_star": PROBLEMS[n].f_star, "dims": PROBLEMS[n].dims,
-                         "description": PROBLEMS[n].description,
-                         "space": PROBLEMS[n].space.to_dict()} for n in config.problems},
+        "problems": {n: _problem_entry(BENCH_PROBLEMS[n]) for n in config.problems},
         "runs": runs,
         "skipped": skipped,
     }
+    document["report"] = analyze(runs, document["problems"])
+    return document
+
+
+def _problem_entry(problem: Problem) -> dict[str, Any]:
+    return {"f_star": problem.f_star, "f_star_known": problem.f_star_known,
+            "dims": problem.dims, "description": problem.description,
+            "space": problem.space.to_dict()}
 
 
 def _progress_line(record: dict[str, Any], done: int, total: int) -> str:

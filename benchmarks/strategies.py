@@ -8,8 +8,10 @@ problem's :class:`~hpo_core.space.SearchSpace` into the peer's own space and imp
 lazily inside ``make``. A combination that does not apply (grid on a continuous box) raises
 :class:`Skip` with the reason; the runner records it as skipped, not failed.
 
-A later ``--batch q`` mode adds an optional ``ask_batch(q)`` to the Session protocol; the
-runner stays sequential (q = 1) until then.
+Batches (``hpo bench --batch q``): a Session may also have ``ask_batch(q)`` (q points at once,
+before any of them is told: hpo_core's ``Optimizer.ask_batch``, skopt's constant liar,
+BoTorch's joint qLogEI) and ``tell_batch(results)`` (all q results at once, e.g. one model fit).
+Without them the runner calls ``ask`` q times, then ``tell`` q times (Optuna: ``study.ask``).
 """
 
 from __future__ import annotations
@@ -57,12 +59,15 @@ class StrategySpec:
             not apply to the problem.
         packages: distributions whose versions go into each run record.
         description: one line for ``hpo bench --help``.
+        peer: True for another library's method (the reports compare every strategy with the
+            best peer on each problem).
     """
 
     name: str
     make: Callable[[Problem, int], Session]
     packages: tuple[str, ...]
     description: str
+    peer: bool = False
 
 
 class HpoCoreSession:
@@ -85,6 +90,9 @@ class HpoCoreSession:
     def ask(self) -> tuple[Trial, dict[str, Any]]:
         trial = self._opt.ask()
         return trial, trial.params
+
+    def ask_batch(self, q: int) -> list[tuple[Trial, dict[str, Any]]]:
+        return [(t, t.params) for t in self._opt.ask_batch(q)]
 
     def tell(self, token: Trial, value: float | None, reason: str | None = None) -> None:
         if value is None:
@@ -124,12 +132,17 @@ register(StrategySpec("bayesian", lambda problem, seed: HpoCoreSession(problem, 
 
 
 def _register_peers() -> None:
-    from hpo_core.benchmarks.peers import optuna_session
+    from hpo_core.benchmarks.botorch_peer import botorch_session
+    from hpo_core.benchmarks.peers import optuna_session, skopt_session
 
     register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
-                          "Optuna TPESampler through study.ask/tell"))
+                          "Optuna TPESampler through study.ask/tell", peer=True))
     register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch"),
-                          "Optuna GPSampler through study.ask/tell (needs torch)"))
+                          "Optuna GPSampler through study.ask/tell (needs torch)", peer=True))
+    register(StrategySpec("skopt-gp", skopt_session, ("scikit-optimize", "scikit-learn"),
+                          "scikit-optimize Optimizer with a GP, ask/tell", peer=True))
+    register(StrategySpec("botorch", botorch_session, ("botorch", "gpytorch", "torch"),
+                          "BoTorch SingleTaskGP + qLogEI loop (needs torch)", peer=True))
 
 
 _register_peers()

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hpo_core.cli import main
-
-
-@pytest.fixture(autouse=True)
-def _restore_environ() -> Iterator[None]:
-    """``hpo bench`` pins thread variables in os.environ; keep them out of other tests."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_acceptance_command_prints_table_and_writes_json(
@@ -32,7 +21,8 @@ def test_acceptance_command_prints_table_and_writes_json(
     lines = captured.out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| problem |"))
     assert "median regret" in lines[header] and "p95 ms" in lines[header]
-    rows = [line.split("|")[1:3] for line in lines[header + 2:] if line.startswith("| ")]
+    end = lines.index("", header)  # the summary table ends at the first blank line
+    rows = [line.split("|")[1:3] for line in lines[header + 2:end]]
     assert [(p.strip(), s.strip()) for p, s in rows] == [
         ("branin", "random"), ("hartmann6", "random"), ("mixed", "random"),
         ("discrete", "random"), ("discrete", "grid")]
@@ -43,8 +33,8 @@ def test_acceptance_command_prints_table_and_writes_json(
 
     doc = json.loads(out.read_text())
     assert {"format", "version", "created", "command", "environment", "config", "runs",
-            "skipped"} <= set(doc)
-    assert (doc["format"], doc["version"]) == ("hpo_core.bench", 1)
+            "skipped", "report"} <= set(doc)
+    assert (doc["format"], doc["version"]) == ("hpo_core.bench", 2)
     assert doc["config"]["seeds"] == [3, 4] and doc["config"]["budget"] == 8
     assert doc["command"][:2] == ["hpo", "bench"]
     assert len(doc["runs"]) == 10 and len(doc["skipped"]) == 3

@@ -21,7 +21,7 @@ from hpo_core.benchmarks.strategies import STRATEGIES, HpoCoreSession, Skip, Str
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
 
-RUN_KEYS = {"problem", "strategy", "seed", "budget", "batch", "status", "error", "stopped",
+RUN_KEYS = {"problem", "strategy", "peer", "seed", "budget", "batch", "status", "error", "stopped",
             "n_trials", "values", "best_so_far", "best_value", "best_params", "f_star",
             "regret_final", "ask_seconds", "tell_seconds", "setup_seconds", "wall_seconds",
             "versions"}
@@ -108,7 +108,7 @@ def test_benchmark_document_and_summary(tmp_path: Any) -> None:
     doc = run_benchmark(config, command=["hpo", "bench"], progress=lines.append)
     assert (doc["format"], doc["version"]) == (FORMAT, FORMAT_VERSION)
     assert set(doc) == {"format", "version", "created", "command", "environment", "config",
-                        "problems", "runs", "skipped"}
+                        "problems", "runs", "skipped", "report"}
     assert doc["config"] == {"problems": ["branin", "discrete"], "strategies": ["random", "grid"],
                              "budget": 12, "seeds": [0, 1, 2], "batch": 1}
     assert {"python", "platform", "cpu_count", "libraries"} <= set(doc["environment"])
@@ -160,7 +160,8 @@ def test_summary_of_nothing() -> None:
     ({"strategies": ("bayes",)}, "strategy: unknown 'bayes'"),
     ({"budget": 0}, "budget: expected an int >= 1"),
     ({"seeds": ()}, "seeds: expected one or more"),
-    ({"batch": 4}, "batch: only 1"),
+    ({"batch": 0}, "batch: expected an int >= 1, got 0"),
+    ({"batch": True}, "batch: expected an int >= 1, got True"),
 ])
 def test_config_validation(kwargs: dict[str, Any], match: str) -> None:
     args = {"problems": ("branin",), "strategies": ("random",), "budget": 5, "seeds": (0,),
