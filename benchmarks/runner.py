@@ -52,8 +52,8 @@ FORMAT_VERSION = 2
 BENCH_PROBLEMS: dict[str, Problem] = {**PROBLEMS, **TASKS}
 #: Distributions named in ``environment.libraries`` when installed.
 _LIBRARIES = ("hpo_core", "numpy", "scipy", "jax", "jaxlib", "numba", "threadpoolctl",
-              "optuna", "scikit-optimize", "scikit-learn", "botorch", "gpytorch", "torch",
-              "xgboost", "xgboost-cpu")
+              "optuna", "greenlet", "scikit-optimize", "scikit-learn", "botorch", "gpytorch",
+              "torch", "xgboost", "xgboost-cpu")
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMBA_NUM_THREADS", "XLA_FLAGS")
 

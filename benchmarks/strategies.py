@@ -137,7 +137,7 @@ def _register_peers() -> None:
 
     register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
                           "Optuna TPESampler through study.ask/tell", peer=True))
-    register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch"),
+    register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch", "greenlet"),
                           "Optuna GPSampler through study.ask/tell (needs torch)", peer=True))
     register(StrategySpec("skopt-gp", skopt_session, ("scikit-optimize", "scikit-learn"),
                           "scikit-optimize Optimizer with a GP, ask/tell", peer=True))
