@@ -207,6 +207,8 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
             t0 = time.perf_counter()
             asked = _ask_round(session, k)
             t1 = time.perf_counter()
+            if len(asked) != k:
+                raise RuntimeError(f"asked for {k} points, got {len(asked)}")
             results = [(token, *_evaluate(problem, params)) for token, params in asked]
             t2 = time.perf_counter()
             _tell_round(session, results)

@@ -120,3 +120,15 @@ def test_bad_batch_exits_2_naming_value_and_expectation(
     assert captured.err.startswith("hpo bench: error: --batch: ")
     assert f"got {raw!r}" in captured.err and "integer >= 1" in captured.err
     assert "Traceback" not in captured.err
+
+
+class _Short(_Spy):
+    def _ask_batch(self, q: int) -> list[tuple[Any, dict[str, Any]]]:
+        return super()._ask_batch(q)[:1]
+
+
+def test_a_batch_of_the_wrong_size_fails_the_run() -> None:
+    spec = StrategySpec("short", lambda p, s: _Short(p, s, True), ("hpo_core",), "test")
+    r = run_one(PROBLEMS["branin"], spec, 0, 8, batch=4)
+    assert (r["status"], r["n_trials"]) == ("failed", 0)
+    assert r["error"] == "RuntimeError: asked for 4 points, got 1"
