@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,12 +11,12 @@ from hpo_core.benchmarks.analysis import N_BUCKETS, analyze, report_markdown
 from hpo_core.benchmarks.stats import mann_whitney_less
 
 
-def _run(problem: str, strategy: str, best: list[float | None], *, peer: bool = False,
+def _run(problem: str, strategy: str, best: Sequence[float | None], *, peer: bool = False,
          f_star: float = 0.0, overhead: float = 0.001) -> dict[str, Any]:
     n = len(best)
     final = next((b for b in reversed(best) if b is not None), None)
     return {"problem": problem, "strategy": strategy, "peer": peer, "status": "ok",
-            "best_so_far": best, "f_star": f_star,
+            "best_so_far": list(best), "f_star": f_star,
             "regret_final": None if final is None else final - f_star,
             "ask_seconds": [overhead] * n, "tell_seconds": [0.0] * n}
 
