@@ -41,7 +41,9 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "bench", help="benchmark strategies on problems with known optima",
         description="Run problems x strategies x seeds with a budget; print median final regret "
-                    "(IQR) and per-trial optimizer overhead as a Markdown table.")
+                    "(IQR), one-sided Mann-Whitney tests against random search and the best "
+                    "peer, ranks, and per-trial optimizer overhead against n as Markdown "
+                    "tables; --out writes everything, regret curves included, as JSON.")
     p.add_argument("--problems", default="all", metavar="LIST",
                    help=f"comma-separated, or 'all' (default, single-fidelity ones): "
                         f"{', '.join(BENCH_PROBLEMS)}; multi-fidelity: {', '.join(MF_PROBLEMS)}")
