@@ -6,7 +6,9 @@
 Strategies: ``random`` trains ``budget_factor`` trials to max_resource (the whole budget, none
 cut short); ``random-median`` is random search with AMT's median rule
 (``early_stopping="auto"``) on the same number of trials; ``hyperband`` and
-``hyperband-promotion`` spend ``budget_factor * max_resource`` steps. Reported per problem and
+``hyperband-promotion`` spend ``budget_factor * max_resource`` steps, as does
+``hyperband-bayesian`` (stopping mode with ``sampler="bayesian"``: new configurations from a GP
+on the highest rung with enough values, BOHB-style). Reported per problem and
 strategy (medians over seeds): final value and regret, resource spent, trials started, and
 when ``random`` runs too the share of its budget a strategy needed to reach random search's
 final value on the same seed (inf: never reached).
@@ -35,6 +37,7 @@ MF_STRATEGIES: dict[str, tuple[str, dict[str, Any], bool]] = {
     "random-median": ("random", {"early_stopping": "auto"}, True),
     "hyperband": ("hyperband", {"mode": "stopping"}, False),
     "hyperband-promotion": ("hyperband", {"mode": "promotion"}, False),
+    "hyperband-bayesian": ("hyperband", {"mode": "stopping", "sampler": "bayesian"}, False),
 }
 
 

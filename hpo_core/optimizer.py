@@ -73,7 +73,8 @@ class Optimizer:
         early_stopping: ``"off"`` (default) or ``"auto"``: AMT's median stopping rule acting on
             :meth:`report` (random, grid and Bayesian; Hyperband stops trials itself).
         **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,
-            ``max_resource``, ``eta``, ``mode``, ``sampler`` for hyperband.
+            ``max_resource``, ``eta``, ``mode``, ``sampler`` (``"random"`` or ``"bayesian"``:
+            a GP on the highest rung with enough values, BOHB-style) for hyperband.
     """
 
     def __init__(self, space: SearchSpace, strategy: str = "random",

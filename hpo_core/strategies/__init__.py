@@ -48,7 +48,8 @@ def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, A
         from hpo_core.strategies.hyperband import HyperbandStrategy
 
         return HyperbandStrategy(space, seed, **_known_options("hyperband", options, {
-            "max_resource", "min_resource", "eta", "mode", "n_brackets", "sampler"}))
+            "max_resource", "min_resource", "eta", "mode", "n_brackets", "sampler",
+            "model_state"}))
     if key in PLANNED:
         raise OptimizerError(
             f"strategy {name!r}: {PLANNED[key]} is not available in this version yet; "

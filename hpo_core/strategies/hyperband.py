@@ -1,7 +1,8 @@
 """Hyperband: asynchronous successive halving across Hyperband brackets (as AMT's Hyperband).
 
-New configurations are drawn at random (as AMT does); the numba rung tables of
-:mod:`hpo_core.kernels` decide, for every report, whether a trial goes on.
+New configurations are drawn at random (as AMT does) or, with ``sampler="bayesian"``, proposed
+by a GP fit on the highest rung with enough values (BOHB-style, :mod:`.rung_model`); the numba
+rung tables of :mod:`hpo_core.kernels` decide, for every report, whether a trial goes on.
 
     Optimizer(space, strategy="hyperband", objective="maximize", seed=0,
               min_resource=1, max_resource=81, eta=3, mode="stopping")
@@ -16,6 +17,10 @@ New configurations are drawn at random (as AMT does); the numba rung tables of
   AMT reads it from a static hyperparameter.
 - The bracket of a trial is a deterministic hash of (seed, trial id) weighted as in Hyperband,
   so independent workers agree.
+- ``sampler="bayesian"``: new configurations come from a GP on the highest rung level (or
+  max_resource) holding at least ``max(dims + 2, 6)`` values (trials left below it enter with
+  their last value); at random before that and for a third of them after (BOHB's random
+  fraction). Resumes (promotion mode) are not new configurations and are unaffected.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from hpo_core.kernels import RungTable
 from hpo_core.space import SearchSpace
 from hpo_core.strategies.base import History
 from hpo_core.strategies.random import RandomStrategy
+from hpo_core.strategies.rung_model import RungModelSampler
 
 MODES = ("stopping", "promotion")
+SAMPLERS = ("random", "bayesian")
 
 
 def _resolve_max_resource(space: SearchSpace, value: Any) -> int:
@@ -55,14 +62,16 @@ def _int_option(name: str, value: Any, minimum: int) -> int:
 
 
 class HyperbandStrategy:
-    """Random configurations, ASHA decisions in Hyperband brackets (also the stopper)."""
+    """Random or model-based configurations, ASHA decisions in Hyperband brackets (also the
+    stopper)."""
 
     name = "hyperband"
     multi_fidelity = True
 
     def __init__(self, space: SearchSpace, seed: int, *, max_resource: int | str | None = None,
                  min_resource: int = 1, eta: int = 3, mode: str = "stopping",
-                 n_brackets: int | None = None, sampler: str = "random") -> None:
+                 n_brackets: int | None = None, sampler: str = "random",
+                 model_state: dict[str, Any] | None = None) -> None:
         if max_resource is None:
             raise OptimizerError("strategy 'hyperband': max_resource is required (an int, or "
                                  "the name of a static int hyperparameter such as 'epochs')")
@@ -78,20 +87,25 @@ class HyperbandStrategy:
             raise OptimizerError(f"strategy 'hyperband': mode must be one of {MODES}, "
                                  f"got {mode!r}")
         self.mode = mode
-        if sampler != "random":
-            raise OptimizerError(f"strategy 'hyperband': sampler must be 'random' (model-based "
-                                 f"sampling is not available yet), got {sampler!r}")
+        if sampler not in SAMPLERS:
+            raise OptimizerError(f"strategy 'hyperband': sampler must be one of {SAMPLERS}, "
+                                 f"got {sampler!r}")
+        if model_state is not None and sampler != "bayesian":
+            raise OptimizerError(f"strategy 'hyperband': model_state goes with "
+                                 f"sampler='bayesian', got sampler={sampler!r}")
         try:
             self._table = RungTable(self.min_resource, self.max_resource, self.eta,
                                     n_brackets=n_brackets, mode=mode, seed=seed)
         except ValueError as e:
             raise OptimizerError(f"strategy 'hyperband': {e}") from e
-        self._sampler = RandomStrategy(space, seed)
         self._levels = [int(x) for x in self._table.levels]
+        self._random = RandomStrategy(space, seed)
+        self._model = None if sampler == "random" else RungModelSampler(
+            space, seed, self._levels, self.max_resource, model_state)
 
     @property
     def size(self) -> int | None:
-        return self._sampler.size
+        return self._random.size
 
     @property
     def rung_levels(self) -> list[int]:
@@ -99,10 +113,15 @@ class HyperbandStrategy:
         return [int(x) for x in self._table.levels]
 
     def options(self) -> dict[str, Any]:
-        return dict(self._options)
+        options: dict[str, Any] = dict(self._options)
+        if self._model is not None:
+            options["model_state"] = self._model.state()
+        return options
 
     def suggest(self, trial_id: int, history: History) -> dict[str, Any] | None:
-        return self._sampler.suggest(trial_id, history)
+        if self._model is not None:
+            return self._model.suggest(trial_id, history)
+        return self._random.suggest(trial_id, history)
 
     # ---- the stopper interface (hpo_core.stopping.Stopper)
     def start_resource(self, trial_id: int) -> int:
