@@ -11,7 +11,7 @@ cut short); ``random-median`` is random search with AMT's median rule
 on the highest rung with enough values, BOHB-style). Reported per problem and
 strategy (medians over seeds): final value and regret, resource spent, trials started, and
 when ``random`` runs too the share of its budget a strategy needed to reach random search's
-final value on the same seed (inf: never reached).
+final value on the same seed (inf in the table, null in ``--out``: never reached).
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ def run_mf(problems: Sequence[str], strategies: Sequence[str], seeds: Sequence[i
                              f"resource {result.total_resource}")
             if "random" in results:
                 for rec in records[-len(strategies):]:
-                    rec["fraction_to_reach_random"] = budget_fraction_to_reach(
-                        results[rec["strategy"]], results["random"])
+                    share = budget_fraction_to_reach(results[rec["strategy"]], results["random"])
+                    # JSON has no infinity: never reaching random's final is null in the file.
+                    rec["fraction_to_reach_random"] = share if math.isfinite(share) else None
     return records
 
 
@@ -87,7 +88,9 @@ def mf_markdown(records: list[dict[str, Any]]) -> str:
     for r in records:
         groups.setdefault((r["problem"], r["strategy"]), []).append(r)
     for (problem, strategy), rs in groups.items():
-        share = [r["fraction_to_reach_random"] for r in rs if "fraction_to_reach_random" in r]
+        share = [math.inf if r["fraction_to_reach_random"] is None
+                 else r["fraction_to_reach_random"]
+                 for r in rs if "fraction_to_reach_random" in r]
         share_text = f"{_median(share):.3g}" if share else "-"
         lines.append(
             f"| {problem} | {strategy} | {len(rs)} | {_median([r['final_best'] for r in rs]):.4g}"

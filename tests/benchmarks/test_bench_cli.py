@@ -109,3 +109,15 @@ def test_multifidelity_flags_are_validated(capsys):
     assert "cannot be mixed" in capsys.readouterr().err
     assert _main(["bench", "--problems", "branin_mf", "--strategies", "grid"]) == 2
     assert "--strategies: unknown name 'grid'" in capsys.readouterr().err
+
+
+def test_multifidelity_never_reached_is_null_in_the_file_and_inf_in_the_table() -> None:
+    from hpo_core.benchmarks.mf_bench import mf_markdown
+
+    base = {"problem": "p", "strategy": "hyperband", "final_best": 1.0, "regret": 0.5,
+            "total_resource": 10, "n_trials": 3}
+    records = [dict(base, seed=s, fraction_to_reach_random=f)
+               for s, f in enumerate([None, None, 0.25])]
+    assert "| p | hyperband | 3 | 1 | 0.5 | 10 | 3 | inf |" in mf_markdown(records)
+    records[1]["fraction_to_reach_random"] = 0.5
+    assert "| 0.5 |" in mf_markdown(records)
