@@ -108,17 +108,22 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     batch = _int("--batch", args.batch, 1)
     n_seeds = _int("--seeds", args.seeds, 1)
     start = _int("--seed-start", args.seed_start, 0)
-    if args.out is not None:
-        folder = os.path.dirname(os.path.abspath(args.out))
-        if os.path.isdir(args.out) or not os.path.isdir(folder):
-            raise HPOError(f"--out: expected a file path in an existing folder, got {args.out!r}")
+    _check_out(args.out)
     return BenchConfig(problems, strategies, budget, tuple(range(start, start + n_seeds)), batch)
 
 
-def _command(args: argparse.Namespace) -> list[str]:
+def _check_out(out: str | None) -> None:
+    if out is not None:
+        folder = os.path.dirname(os.path.abspath(out))
+        if os.path.isdir(out) or not os.path.isdir(folder):
+            raise HPOError(f"--out: expected a file path in an existing folder, got {out!r}")
+
+
+def _command(args: argparse.Namespace, multifidelity: bool = False) -> list[str]:
+    sizes = (["--workers", args.workers, "--budget-factor", args.budget_factor] if multifidelity
+             else ["--budget", args.budget, "--batch", args.batch])
     cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
-           "--budget", args.budget, "--batch", args.batch, "--seeds", args.seeds,
-           "--seed-start", args.seed_start]
+           *sizes, "--seeds", args.seeds, "--seed-start", args.seed_start]
     if args.out is not None:
         cmd += ["--out", args.out]
     return cmd + (["--quiet"] if args.quiet else [])
@@ -182,6 +187,7 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
     budget_factor = _int("--budget-factor", args.budget_factor, 1)
     n_seeds = _int("--seeds", args.seeds, 1)
     start = _int("--seed-start", args.seed_start, 0)
+    _check_out(args.out)
     seeds = tuple(range(start, start + n_seeds))
     records = run_mf(problems, strategies, seeds, workers, budget_factor, progress)
     print(f"hpo bench (multi-fidelity, simulated time): {workers} workers, budget "
@@ -192,7 +198,7 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
 
         document = {"format": "hpo_core.bench", "version": 1, "kind": "multifidelity",
                     "created": datetime.datetime.now(datetime.UTC).isoformat(),
-                    "command": _command(args), "runs": [], "skipped": [],
+                    "command": _command(args, multifidelity=True), "runs": [], "skipped": [],
                     "multifidelity": records}
         write_results(document, args.out)
         print(f"\nResults: {args.out}")

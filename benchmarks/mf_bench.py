@@ -11,7 +11,8 @@ cut short); ``random-median`` is random search with AMT's median rule
 on the highest rung with enough values, BOHB-style). Reported per problem and
 strategy (medians over seeds): final value and regret, resource spent, trials started, and
 when ``random`` runs too the share of its budget a strategy needed to reach random search's
-final value on the same seed (inf in the table, null in ``--out``: never reached).
+final value on the same seed (inf in the table, null in ``--out``: never reached). A run in
+which no trial reached max_resource has no final value: NaN in the table, null in ``--out``.
 """
 
 from __future__ import annotations
@@ -57,10 +58,13 @@ def run_mf(problems: Sequence[str], strategies: Sequence[str], seeds: Sequence[i
                                   None if fixed_trials else budget, seed,
                                   max_trials=budget_factor if fixed_trials else None)
                 results[strategy] = result
+                final = result.final_best  # NaN: no trial reached max_resource
                 records.append({
                     "problem": name, "strategy": strategy, "seed": seed, "budget": budget,
-                    "n_workers": n_workers, "final_best": result.final_best,
-                    "regret": problem.regret(result.final_best),
+                    "n_workers": n_workers,
+                    # JSON has no NaN: a run without a final value is null in the file.
+                    "final_best": None if math.isnan(final) else final,
+                    "regret": None if math.isnan(final) else problem.regret(final),
                     "total_resource": result.total_resource, "n_trials": result.n_trials,
                     "counts": result.counts, "wall_seconds": result.wall_seconds})
                 if progress:
@@ -74,8 +78,8 @@ def run_mf(problems: Sequence[str], strategies: Sequence[str], seeds: Sequence[i
     return records
 
 
-def _median(values: list[float]) -> float:
-    finite = [v for v in values if not math.isnan(v)]
+def _median(values: list[float | None]) -> float:
+    finite = [v for v in values if v is not None and not math.isnan(v)]
     return float(statistics.median(finite)) if finite else math.nan
 
 

@@ -121,3 +121,34 @@ def test_multifidelity_never_reached_is_null_in_the_file_and_inf_in_the_table() 
     assert "| p | hyperband | 3 | 1 | 0.5 | 10 | 3 | inf |" in mf_markdown(records)
     records[1]["fraction_to_reach_random"] = 0.5
     assert "| 0.5 |" in mf_markdown(records)
+
+
+def test_multifidelity_run_without_a_final_value_is_null_in_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 4 workers, budget 1 x max_resource: Hyperband spends it all on low rungs, so no trial
+    # reaches max_resource and the run has no final value (NaN), which JSON cannot hold.
+    out = tmp_path / "mf.json"
+    assert main(["bench", "--problems", "branin_mf", "--strategies", "hyperband,random",
+                 "--seeds", "1", "--budget-factor", "1", "--workers", "4", "--quiet",
+                 "--out", str(out)]) == 0
+    assert "| branin_mf | hyperband | 1 | nan | nan |" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    hb = next(r for r in doc["multifidelity"] if r["strategy"] == "hyperband")
+    assert (hb["final_best"], hb["regret"], hb["fraction_to_reach_random"]) == (None, None, None)
+    rnd = next(r for r in doc["multifidelity"] if r["strategy"] == "random")
+    assert rnd["final_best"] is not None and rnd["regret"] >= 0.0
+    # the command that made the file: the multi-fidelity flags, not the unused --budget
+    assert doc["command"][doc["command"].index("--workers") + 1] == "4"
+    assert doc["command"][doc["command"].index("--budget-factor") + 1] == "1"
+    assert "--budget" not in doc["command"] and "--batch" not in doc["command"]
+
+
+def test_multifidelity_bad_out_fails_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = str(tmp_path / "missing" / "mf.json")
+    assert main(["bench", "--problems", "branin_mf", "--strategies", "random", "--seeds", "1",
+                 "--budget-factor", "1", "--out", bad]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing ran
+    assert captured.err.startswith("hpo bench: error: --out: expected a file path in an "
+                                   f"existing folder, got {bad!r}")
