@@ -3,11 +3,15 @@
 The result is a JSON-ready document in the ``hpo_core.bench`` format, version
 :data:`FORMAT_VERSION` (described field by field in ``benchmarks/FORMAT.md``)::
 
-    {"format": "hpo_core.bench", "version": 1, "created": ..., "command": [...],
-     "environment": {...}, "config": {...}, "problems": {...}, "runs": [...], "skipped": [...]}
+    {"format": "hpo_core.bench", "version": 2, "created": ..., "command": [...],
+     "environment": {...}, "config": {...}, "problems": {...}, "runs": [...], "skipped": [...],
+     "report": {...}}
 
 Every run executes under ``threadpoolctl.threadpool_limits(1)``, so BLAS/OpenMP pools use one
-thread and optimizer overhead is comparable across machines and strategies. A run is a series
+thread and optimizer overhead is comparable across machines and strategies. threadpoolctl only
+reaches libraries already loaded, and a peer loads its own (SciPy's OpenBLAS, scikit-learn's
+OpenMP) lazily, so a run sets the limit again after building its strategy and whenever modules
+were imported since (outside the timed asks and tells). A run is a series
 of rounds: with ``batch = 1`` one ask, one evaluation, one tell; with ``batch = q`` the strategy
 is asked for q points (``ask_batch`` where the Session has it), all q are evaluated, then all q
 are told (``tell_batch`` where it has it). The budget counts trials, so the last round may be
@@ -145,6 +149,23 @@ def _evaluate(problem: Problem, params: dict[str, Any]) -> tuple[float | None, s
     return value, None
 
 
+class _OneThread:
+    """``threadpool_limits(1)`` again for native pools loaded since the last :meth:`check`."""
+
+    def __init__(self) -> None:
+        self._modules = -1
+        self._limits: list[threadpool_limits] = []
+
+    def check(self) -> None:
+        if len(sys.modules) != self._modules:  # a new library comes with new modules
+            self._modules = len(sys.modules)
+            self._limits.append(threadpool_limits(limits=1))
+
+    def restore(self) -> None:
+        for limit in reversed(self._limits):
+            limit.restore_original_limits()
+
+
 def _missing_modules(problem: Problem) -> list[str]:
     return [m for m in problem.requires if importlib.util.find_spec(m) is None]
 
@@ -188,10 +209,13 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
     best_value: float | None = None
     best_params: dict[str, Any] | None = None
     status, error, stopped = "ok", None, None
+    pins = _OneThread()
+    pins.check()
     start = time.perf_counter()
     try:
         session = spec.make(problem, seed)
     except Skip:
+        pins.restore()
         raise
     except Exception as e:  # a strategy that cannot start fails its run, not the benchmark
         session, status, error = None, "failed", f"{type(e).__name__}: {e}"
@@ -204,6 +228,7 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
     try:
         while session is not None and len(values) < n_trials:
             k = min(batch, n_trials - len(values))
+            pins.check()
             t0 = time.perf_counter()
             asked = _ask_round(session, k)
             t1 = time.perf_counter()
@@ -222,6 +247,7 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
     except Exception as e:  # an optimizer that breaks fails its run, not the benchmark
         status, error = "failed", f"{type(e).__name__}: {e}"
     wall = time.perf_counter() - start
+    pins.restore()
     best = _best_so_far(values)
     return {
         "problem": problem.name,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -168,3 +171,43 @@ def test_config_validation(kwargs: dict[str, Any], match: str) -> None:
             **kwargs}
     with pytest.raises(HPOError, match=match):
         BenchConfig(**args)
+
+
+_LATE_POOL = """
+import json
+from threadpoolctl import threadpool_info
+from hpo_core.benchmarks.problems import PROBLEMS
+from hpo_core.benchmarks.runner import BenchConfig, run_benchmark
+from hpo_core.benchmarks import strategies
+
+def pools():
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+
+seen = []
+class Late(strategies.HpoCoreSession):
+    def ask(self):
+        seen.append(pools())
+        return super().ask()
+
+def make(problem, seed):
+    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS, as a peer does)
+    return Late(problem, seed, "random")
+
+strategies.register(strategies.StrategySpec("late", make, ("hpo_core",), "test"))
+before = pools()
+run_benchmark(BenchConfig(("branin",), ("late",), 3, (0,)))
+print(json.dumps({"before": before, "seen": seen}))
+"""
+
+
+def test_pools_a_strategy_loads_lazily_run_on_one_thread() -> None:
+    # threadpoolctl only limits the libraries loaded when it is called; peers load theirs
+    # (SciPy's OpenBLAS, scikit-learn's OpenMP) in make(). A fresh process that asks for two
+    # threads through the environment, as a user's shell may.
+    env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", _LATE_POOL], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert len(result["seen"]) == 3
+    assert set(result["seen"][0]) > set(result["before"]), "make() loaded no new pool"
+    assert all(n == 1 for asked in result["seen"] for n in asked.values()), result["seen"]
