@@ -116,8 +116,11 @@ def mann_whitney_less(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.n
     if xa.size == 0 or ya.size == 0:
         raise ValueError(f"mann_whitney_less: both samples need a value, got sizes "
                          f"{xa.size} and {ya.size}")
-    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
-        raise ValueError("mann_whitney_less: expected finite values")
+    for name, a in (("x", xa), ("y", ya)):
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ValueError(f"mann_whitney_less: {name} must hold finite values, got "
+                             f"{float(a[bad[0]])} at index {int(bad[0])}")
     if method not in ("auto", "exact", "asymptotic"):
         raise ValueError(f"mann_whitney_less: method must be 'auto', 'exact' or 'asymptotic', "
                          f"got {method!r}")

@@ -67,7 +67,8 @@ def test_all_tied_gives_p_one() -> None:
 
 @pytest.mark.parametrize("x, y, method, match", [
     ([], [1.0], "auto", "both samples need a value, got sizes 0 and 1"),
-    ([1.0], [float("nan")], "auto", "finite"),
+    ([1.0], [2.0, float("nan")], "auto", r"y must hold finite values, got nan at index 1"),
+    ([float("inf")], [1.0], "auto", r"x must hold finite values, got inf at index 0"),
     ([1.0], [2.0], "fast", "method must be 'auto', 'exact' or 'asymptotic', got 'fast'"),
     ([1.0, 2.0], [2.0], "exact", "without ties"),
 ])
