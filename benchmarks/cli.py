@@ -33,7 +33,9 @@ from hpo_core.strategies import PLANNED
 
 __all__ = ["add_parser", "config_from_args", "run"]
 
-_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1")
+#: XLA's CPU thread flag (``intra_op_parallelism_threads=1``, often quoted with it, is a
+#: TensorFlow option that XLA ignores when it has no leading dashes and rejects with them).
+_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false",)
 
 
 def add_parser(sub: Any) -> None:

@@ -71,6 +71,10 @@ def _tune(args: argparse.Namespace) -> int:
     from hpo_core.tuner import TuningJob
 
     job = TuningJob.from_file(args.file, directory=args.dir)
+    if job.spec.strategy == "Bayesian":  # only the GP strategy starts JAX
+        from hpo_core.threads import pin_xla_threads
+
+        pin_xla_threads()
     previous = signal.signal(signal.SIGTERM, _terminate)  # like Ctrl-C: end cleanly, resumable
     try:
         result = job.run(quiet=args.quiet)

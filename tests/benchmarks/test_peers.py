@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,8 @@ def test_skopt_translates_mixed_spaces(problem: str) -> None:
 def test_skopt_fits_its_gp_after_the_initial_points() -> None:
     r = run_one(PROBLEMS["branin"], STRATEGIES["skopt-gp"], 3, 11)
     assert r["status"] == "ok" and r["n_trials"] == 11
-    assert r["tell_seconds"][9] > 10 * max(r["tell_seconds"][:9])  # the 10th tell fits
+    # the 10th tell fits the GP: far slower than the median of the first nine
+    assert r["tell_seconds"][9] > 10 * sorted(r["tell_seconds"][:9])[4]
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch and botorch not installed")
@@ -106,11 +106,7 @@ def test_xgboost_digits_missing_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> No
 def test_xgboost_digits_is_fast_deterministic_and_a_log_loss() -> None:
     task = TASKS["xgboost_digits"]
     slowest = {"alpha": 0.01, "eta": 0.1, "min_child_weight": 0.0, "max_depth": 10}
-    task(slowest)  # loads the data once
-    start = time.perf_counter()
-    value = task(slowest)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.5  # about 0.5 s alone on one core; margin for a busy CI machine
+    value = task(slowest)  # its speed is measured by hpo bench, not asserted here
     assert value == task(slowest) and 0.0 < value < 2.31  # below log(10): better than chance
     r = run_one(task, STRATEGIES["random"], 0, 2)
     assert r["status"] == "ok" and r["regret_final"] == r["best_value"]
