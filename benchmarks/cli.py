@@ -108,10 +108,16 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     strategies = _names("--strategies", args.strategies, STRATEGIES, allow_all=False)
     budget = _int("--budget", args.budget, 1)
     batch = _int("--batch", args.batch, 1)
+    seeds = _seeds(args)
+    _check_out(args.out)
+    return BenchConfig(problems, strategies, budget, seeds, batch)
+
+
+def _seeds(args: argparse.Namespace) -> tuple[int, ...]:
+    """``--seeds`` seeds from ``--seed-start``."""
     n_seeds = _int("--seeds", args.seeds, 1)
     start = _int("--seed-start", args.seed_start, 0)
-    _check_out(args.out)
-    return BenchConfig(problems, strategies, budget, tuple(range(start, start + n_seeds)), batch)
+    return tuple(range(start, start + n_seeds))
 
 
 def _check_out(out: str | None) -> None:
@@ -187,10 +193,8 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
     strategies = _names("--strategies", args.strategies, MF_STRATEGIES, allow_all=False)
     workers = _int("--workers", args.workers, 1)
     budget_factor = _int("--budget-factor", args.budget_factor, 1)
-    n_seeds = _int("--seeds", args.seeds, 1)
-    start = _int("--seed-start", args.seed_start, 0)
+    seeds = _seeds(args)
     _check_out(args.out)
-    seeds = tuple(range(start, start + n_seeds))
     records = run_mf(problems, strategies, seeds, workers, budget_factor, progress)
     print(f"hpo bench (multi-fidelity, simulated time): {workers} workers, budget "
           f"{budget_factor} x max_resource, seeds {seeds[0]}-{seeds[-1]}\n")
