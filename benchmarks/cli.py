@@ -30,12 +30,13 @@ from hpo_core.benchmarks.strategies import STRATEGIES
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
 from hpo_core.strategies import PLANNED
+from hpo_core.threads import XLA_ONE_THREAD
 
 __all__ = ["add_parser", "config_from_args", "run"]
 
 #: XLA's CPU thread flag (``intra_op_parallelism_threads=1``, often quoted with it, is a
 #: TensorFlow option that XLA ignores when it has no leading dashes and rejects with them).
-_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false",)
+_XLA_FLAGS = (f"{XLA_ONE_THREAD}=false",)
 
 
 def add_parser(sub: Any) -> None:

@@ -29,7 +29,7 @@ Every random draw is keyed by (seed, trial id, purpose).
 Speed: the core runs inside ``threadpoolctl.threadpool_limits(1)`` (one BLAS thread; JAX's
 CPU linear algebra runs on it) and observations are padded to size buckets so that nothing
 recompiles as trials accumulate. XLA's own CPU threads are process-wide: set
-``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"`` before
+``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"`` before
 importing jax to pin them (the library never sets environment variables).
 
 Compilation cache: the first Bayesian strategy of a process points JAX's persistent
