@@ -13,7 +13,9 @@ Public API:
     acquisition:  :func:`log_ei`, :func:`ucb`
     optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
     sobol:        :func:`sobol_table`, :func:`sobol_unit`
-    tracing:      :func:`compile_counts`, :func:`reset_compile_counts`
+    precompile:   :func:`precompile_bucket`
+    tracing:      :func:`compile_counts`, :func:`reset_compile_counts`, :func:`export_fallbacks`,
+                  :func:`set_export_store`, :class:`ExportStore`
 """
 
 from __future__ import annotations
@@ -39,12 +41,20 @@ from hpo_core.gp.model import (  # noqa: E402
     with_hyperparameters,
 )
 from hpo_core.gp.optimize import AcqConfig, CubeSpec, optimize_acquisition  # noqa: E402
+from hpo_core.gp.precompile import precompile_bucket  # noqa: E402
 from hpo_core.gp.sobol import sobol_table, sobol_unit  # noqa: E402
-from hpo_core.gp.tracing import compile_counts, reset_compile_counts  # noqa: E402
+from hpo_core.gp.tracing import (  # noqa: E402
+    ExportStore,
+    compile_counts,
+    export_fallbacks,
+    reset_compile_counts,
+    set_export_store,
+)
 
 __all__ = [
     "AcqConfig",
     "CubeSpec",
+    "ExportStore",
     "GPData",
     "GPState",
     "Prior",
@@ -52,14 +62,17 @@ __all__ = [
     "compile_counts",
     "condition_on_pending",
     "default_prior",
+    "export_fallbacks",
     "fit",
     "log_ei",
     "log_marginal_likelihood",
     "optimize_acquisition",
     "posterior",
     "posterior_mean",
+    "precompile_bucket",
     "refit",
     "reset_compile_counts",
+    "set_export_store",
     "sobol_table",
     "sobol_unit",
     "ucb",

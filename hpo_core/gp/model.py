@@ -26,7 +26,7 @@ Float64: importing :mod:`hpo_core.gp` enables ``jax_enable_x64`` (see the packag
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -35,7 +35,7 @@ from jax.scipy.linalg import cho_solve, solve_triangular
 
 from hpo_core.gp import lbfgs
 from hpo_core.gp.covariance import hamming, matern52, matern52_grad, scaled_sq_dist
-from hpo_core.gp.tracing import entry_point
+from hpo_core.gp.tracing import entry_point, serializable
 
 __all__ = [
     "GPData",
@@ -61,6 +61,7 @@ _FENCE = 2.0  # outlier fence, in better-half deviations above the median
 _JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
 
 
+@serializable
 class Prior(NamedTuple):
     """MAP priors (all leaves are arrays: changing a number does not recompile)."""
 
@@ -75,6 +76,7 @@ class Prior(NamedTuple):
     deterministic: jax.Array  # bool: noise fixed at noise_floor
 
 
+@serializable
 class GPData(NamedTuple):
     """Padded observations. The last ``levels.shape[0]`` columns of ``x`` are categorical
     (cell centres ``(i + 0.5) / k``) and ``levels`` holds their numbers of categories ``k``."""
@@ -85,6 +87,7 @@ class GPData(NamedTuple):
     levels: jax.Array  # (c,)
 
 
+@serializable
 class GPState(NamedTuple):
     """A conditioned GP: what :func:`posterior` needs, plus the fitted ``theta``."""
 
@@ -328,10 +331,17 @@ def fit(data: GPData, key: jax.Array, prior: Prior,
     Returns:
         The :class:`GPState` of the restart with the best MAP objective.
     """
+    return _fit(*_fit_arguments(data, key, prior, warm_start, max_iter))
+
+
+def _fit_arguments(data: GPData, key: jax.Array, prior: Prior,
+                   warm_start: jax.Array | np.ndarray | None,
+                   max_iter: int | jax.Array) -> tuple[Any, ...]:
+    """The arguments of the compiled :func:`_fit` (also used to compile it ahead)."""
     d = data.x.shape[1]
     has_warm = warm_start is not None
     warm = jnp.zeros((d + 2,)) if warm_start is None else jnp.asarray(warm_start, jnp.float64)
-    return _fit(data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter))
+    return data, key, prior, warm, jnp.asarray(has_warm), jnp.asarray(max_iter)
 
 
 @entry_point

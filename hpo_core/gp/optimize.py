@@ -33,13 +33,14 @@ from hpo_core.gp import lbfgs
 from hpo_core.gp.acquisition import log_ei, ucb
 from hpo_core.gp.model import GPState, posterior, posterior_mean
 from hpo_core.gp.sobol import sobol_unit
-from hpo_core.gp.tracing import entry_point
+from hpo_core.gp.tracing import entry_point, serializable
 
 __all__ = ["AcqConfig", "CubeSpec", "acquisition_values", "incumbent", "optimize_acquisition"]
 
 _PERTURB_SCALES = (0.02, 0.1)
 
 
+@serializable
 class CubeSpec(NamedTuple):
     """What each coordinate of the cube may take (see the module notation)."""
 
@@ -49,6 +50,7 @@ class CubeSpec(NamedTuple):
     level_ok: jax.Array  # (J, V) bool
 
 
+@serializable
 class AcqConfig(NamedTuple):
     """Acquisition settings (array leaves: changing a value does not recompile)."""
 

@@ -32,18 +32,25 @@ recompiles as trials accumulate. XLA's own CPU threads are process-wide: set
 ``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"`` before
 importing jax to pin them (the library never sets environment variables).
 
-Compilation cache: the first Bayesian strategy of a process points JAX's persistent
-compilation cache at ``$XDG_CACHE_HOME/hpo_core/jax`` (default ``~/.cache/hpo_core/jax``) when
-the user has configured none, so later processes skip most of the compile time. Opt out with
-the option ``jax_cache=False`` or by configuring ``jax_compilation_cache_dir`` yourself.
+Compilation: each size bucket needs its own executables (:mod:`hpo_core.gp.tracing`). The
+strategy builds them ahead on one background thread (option ``compile_ahead``, default on):
+the first GP bucket while the initial design runs; the next bucket from the program store as
+soon as a bucket is entered (a load), or compiled once the observations are half way through
+the current bucket; and, at the first ask of a bucket, the acquisition optimizer while the ask
+itself builds the model fit. Caches (:mod:`hpo_core.strategies.gp_cache`): the first Bayesian
+strategy of a process keeps the traced programs in ``$XDG_CACHE_HOME/hpo_core/gp-programs`` and
+points JAX's persistent compilation cache at ``$XDG_CACHE_HOME/hpo_core/jax`` (default
+``~/.cache/hpo_core``) when the user has configured none, so a later process loads instead of
+tracing and compiling. Opt out with the option ``jax_cache=False``; configuring
+``jax_compilation_cache_dir`` yourself keeps JAX's cache where you put it.
 
 Float64: using this strategy imports :mod:`hpo_core.gp`, which enables ``jax_enable_x64``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -51,6 +58,7 @@ import numpy as np
 from hpo_core.errors import OptimizerError
 from hpo_core.space import Categorical, Integer, SearchSpace
 from hpo_core.strategies.base import History, rng_for
+from hpo_core.strategies.gp_cache import Precompiler, enable_caches
 from hpo_core.strategies.random import RandomStrategy
 
 __all__ = ["BayesianStrategy", "check_bayesian_options", "initial_design_size"]
@@ -65,14 +73,19 @@ LATE_FIT_ITERATIONS = 25
 #: Integer coordinates with at most this many values are swept exactly; wider ones move with
 #: the gradient and are rounded by ``decode``.
 SWEEP_LIMIT = 64
-#: Scrambled Sobol points in the acquisition pool (the smaller pool from bucket 384 on, where
-#: the posterior variance of each pool point costs an (N, N) triangular solve).
+#: Scrambled Sobol points in the acquisition pool (the smaller pool above ``SMALL_POOL_FROM``
+#: rows, from bucket 384 on, where the posterior variance of each pool point costs an (N, N)
+#: triangular solve).
 POOL_SIZE = 2048
 SMALL_POOL_SIZE = 1024
+SMALL_POOL_FROM = 256
 #: Above this many observations a new size bucket no longer triggers a fit with every restart
-#: (each restart costs O(N^3) per iteration): the warm start alone keeps being refined.
-FULL_FIT_LIMIT = 256
-_OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "warm_start")
+#: (each restart costs O(N^3) per iteration): the warm start alone keeps being refined. At 256
+#: the full fits at the 96 and 128 buckets cost 90-220 ms each on Hartmann6 (2-core machine),
+#: most of the mean per-trial overhead at n = 51-100; at 64 that mean fell from 11-13 ms to
+#: 7-8 ms with median regrets within seed noise on the six synthetic problems (10 seeds).
+FULL_FIT_LIMIT = 64
+_OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead", "warm_start")
 _OBSERVED = ("completed", "failed", "stopped")
 
 
@@ -87,25 +100,6 @@ def check_bayesian_options(options: dict[str, Any]) -> None:
     if unknown:
         raise OptimizerError(f"strategy 'bayesian': unknown option(s) {unknown!r}; expected "
                              f"some of {list(_OPTIONS)!r}")
-
-
-_CACHE_SET = False
-
-
-def _enable_compilation_cache() -> None:
-    """Point JAX's persistent cache at ~/.cache/hpo_core/jax unless one is configured."""
-    global _CACHE_SET
-    if _CACHE_SET:
-        return
-    _CACHE_SET = True
-    import jax
-    from jax.experimental.compilation_cache import compilation_cache as cc
-
-    if getattr(jax.config, "jax_compilation_cache_dir", None):
-        return
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cc.reset_cache()  # forget a "no cache" decision taken by an earlier compile
-    cc.set_cache_dir(os.path.join(base, "hpo_core", "jax"))
 
 
 _CONTROLLER: Any = None
@@ -130,7 +124,9 @@ class BayesianStrategy:
         n_initial: quasi-random points before the GP (default :func:`initial_design_size`).
         acquisition: ``"log_ei"`` (default) or ``"ucb"``.
         ucb_beta: UCB exploration weight (``mean - sqrt(beta) * sd``).
-        jax_cache: enable the persistent compilation cache (see the module docstring).
+        jax_cache: enable the persistent compilation cache and the program store (see the
+            module docstring).
+        compile_ahead: compile the next size bucket's entry points on a background thread.
         warm_start: ``{"n": observed count, "theta": [...]}`` of the last fit (restored by
             ``Optimizer.load``; leave it out otherwise).
     """
@@ -139,7 +135,7 @@ class BayesianStrategy:
 
     def __init__(self, space: SearchSpace, seed: int, n_initial: int | None = None,
                  acquisition: str = "log_ei", ucb_beta: float = 1.0, jax_cache: bool = True,
-                 warm_start: dict[str, Any] | None = None) -> None:
+                 compile_ahead: bool = True, warm_start: dict[str, Any] | None = None) -> None:
         what = "strategy 'bayesian'"
         if n_initial is not None and (isinstance(n_initial, bool) or not isinstance(
                 n_initial, int) or n_initial < 1):
@@ -154,6 +150,8 @@ class BayesianStrategy:
                                  f"{ucb_beta!r}")
         if not isinstance(jax_cache, bool):
             raise OptimizerError(f"{what}: jax_cache must be a bool, got {jax_cache!r}")
+        if not isinstance(compile_ahead, bool):
+            raise OptimizerError(f"{what}: compile_ahead must be a bool, got {compile_ahead!r}")
         self._space = space
         self._seed = seed
         self._n_initial_option = n_initial
@@ -161,6 +159,8 @@ class BayesianStrategy:
         self._acquisition = acquisition
         self._ucb_beta = float(ucb_beta)
         self._jax_cache = jax_cache
+        self._compile_ahead = compile_ahead
+        self._saw_pending = False
         self._fit: tuple[int, np.ndarray] | None = _read_warm_start(warm_start, space.dims)
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}  # derived cache: trial id -> row
         self._core: Any = None  # the GP machinery, built on first use
@@ -173,7 +173,8 @@ class BayesianStrategy:
         warm = None if self._fit is None else {"n": self._fit[0],
                                                "theta": [float(v) for v in self._fit[1]]}
         return {"n_initial": self._n_initial_option, "acquisition": self._acquisition,
-                "ucb_beta": self._ucb_beta, "jax_cache": self._jax_cache, "warm_start": warm}
+                "ucb_beta": self._ucb_beta, "jax_cache": self._jax_cache,
+                "compile_ahead": self._compile_ahead, "warm_start": warm}
 
     # ------------------------------------------------------------------ suggestions
     def suggest(self, trial_id: int, history: History) -> dict[str, Any] | None:
@@ -186,6 +187,7 @@ class BayesianStrategy:
         observed = [t for t in history.trials if t.status in _OBSERVED]
         values = [t for t in observed if t.value is not None]
         if len(observed) < self._n_initial or len(values) < 2:
+            self._ahead(_bucket(self._n_initial), current=False)
             return self._initial(trial_id, history)
         with _one_thread():
             return self._model_suggestion(trial_id, history, observed)
@@ -223,6 +225,13 @@ class BayesianStrategy:
         pending = [t for t in history.trials if t.status not in _OBSERVED]
         n_obs, n_all = len(observed), len(observed) + len(pending)
         size = gp.bucket_size(n_all)
+        self._saw_pending = self._saw_pending or bool(pending)
+        self._ahead(size, current=True)
+        # The next bucket: loaded at once where the program store has it (cheap), compiled
+        # once the observations are half way through this bucket (a compilation is not, and
+        # a run may end before it needs the next bucket).
+        half = 2 * n_all >= size + _previous_bucket(size)
+        self._ahead(gp.bucket_size(size + 1), current=False, stored_only=not half)
         x = np.zeros((size, space.dims))
         y = np.zeros(size)
         for i, t in enumerate(observed + pending):
@@ -252,7 +261,7 @@ class BayesianStrategy:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior)
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
-        pool = core["pool"] if size <= FULL_FIT_LIMIT else core["small_pool"]
+        pool = core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
         xs, _ = gp.optimize_acquisition(state, key, pool, core["cube"], core["config"],
                                         rounds=core["rounds"])
         u = np.empty(space.dims)
@@ -262,6 +271,31 @@ class BayesianStrategy:
             if space.point_key(point) not in history.used_keys:
                 return point
         return RandomStrategy(space, self._seed).suggest(trial_id, history)
+
+    def _ahead(self, size: int, current: bool, stored_only: bool = False) -> None:
+        """Queue the compilation of bucket ``size``'s entry points on the background thread;
+        for the ``current`` bucket all but ``fit``, which the caller builds right away (the two
+        compilations then run side by side); ``stored_only``: loads from the program store
+        only (see :func:`hpo_core.gp.precompile_bucket`)."""
+        if not self._compile_ahead:
+            return
+        from hpo_core import gp
+
+        core = self._core or self._build_core()
+        names = ["optimize_acquisition"]
+        if size <= gp.bucket_size(FULL_FIT_LIMIT) and not current:
+            names.append("fit")  # after the acquisition: a caller that needs fit first builds it
+        if size >= REFIT_ALWAYS:
+            names += ["refit", "with_hyperparameters"]
+        if self._saw_pending:
+            names.append("condition_on_pending")
+        pool = core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
+        for name in names:
+            job = functools.partial(gp.precompile_bucket, size, core["levels"], core["prior"],
+                                    pool, core["cube"], core["config"], core["rounds"], (name,),
+                                    LATE_FIT_ITERATIONS, stored_only)
+            kind = "stored" if stored_only else "build"
+            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}", job)
 
     def _needs_refit(self, n_obs: int) -> bool:
         if self._fit is None:
@@ -275,7 +309,7 @@ class BayesianStrategy:
 
     def _build_core(self) -> dict[str, Any]:
         if self._jax_cache:
-            _enable_compilation_cache()
+            enable_caches()
         import jax.numpy as jnp
 
         from hpo_core import gp
@@ -309,12 +343,38 @@ class BayesianStrategy:
                            jnp.asarray(table), jnp.asarray(ok))
         config = gp.AcqConfig(jnp.asarray(self._acquisition == "ucb"),
                               jnp.asarray(self._ucb_beta), jnp.asarray(25))
-        self._core = {"levels": jnp.asarray(levels), "perm": np.asarray(perm, dtype=int),
+        self._core = {"tag": repr((space.dims, levels.tolist(), table.shape, 2 if swept else 1)),
+                      "levels": jnp.asarray(levels), "perm": np.asarray(perm, dtype=int),
                       "prior": gp.default_prior(space.dims),
                       "cube": cube, "config": config, "rounds": 2 if swept else 1,
                       "pool": jnp.asarray(gp.sobol_table(POOL_SIZE, space.dims)),
                       "small_pool": jnp.asarray(gp.sobol_table(SMALL_POOL_SIZE, space.dims))}
         return self._core
+
+
+_PRECOMPILER: Precompiler | None = None
+
+
+def _precompiler() -> Precompiler:
+    """The process's one background compiler (executables are shared by every strategy)."""
+    global _PRECOMPILER
+    if _PRECOMPILER is None:
+        _PRECOMPILER = Precompiler()
+    return _PRECOMPILER
+
+
+def _bucket(n: int) -> int:
+    from hpo_core.gp.model import bucket_size
+
+    return bucket_size(n)
+
+
+def _previous_bucket(size: int) -> int:
+    """The bucket below ``size`` (0 below the first)."""
+    below, b = 0, _bucket(1)
+    while b < size:
+        below, b = b, _bucket(b + 1)
+    return below
 
 
 def _jax_key(gen: np.random.Generator) -> Any:

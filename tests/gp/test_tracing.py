@@ -1,0 +1,148 @@
+"""Entry points: one executable per signature, the program store, compiling ahead."""
+
+from __future__ import annotations
+
+import threading
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from hpo_core import gp
+from hpo_core.gp import tracing
+from tests.gp.conftest import make_data
+
+
+class DictStore:
+    """An in-memory :class:`hpo_core.gp.ExportStore` that counts its traffic."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.gets = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.gets += 1
+        return self.blobs.get(key)
+
+    def put(self, key: str, blob: bytes) -> None:
+        self.blobs[key] = blob
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> DictStore:
+    s = DictStore()
+    monkeypatch.setattr(tracing, "_STORE", s)
+    return s
+
+
+def _fresh(fun, static=()):  # a new entry point: nothing built yet in this process
+    return tracing.EntryPoint(fun, tuple(static))
+
+
+def _scaled_sum(x: jax.Array, w: jax.Array, *, power: int = 2) -> jax.Array:
+    tracing.count_trace("test_scaled_sum")
+    return jnp.sum(w * x**power)
+
+
+def test_a_second_process_loads_the_program_from_the_store_without_tracing(store):
+    x, w = jnp.arange(5.0), jnp.full((5,), 0.5)
+    first = _fresh(_scaled_sum, ["power"])
+    before = gp.compile_counts().get("test_scaled_sum", 0)
+    assert float(first(x, w, power=3)) == pytest.approx(0.5 * np.sum(np.arange(5.0) ** 3))
+    assert gp.compile_counts()["test_scaled_sum"] == before + 1
+    assert len(store.blobs) == 1
+    again = _fresh(_scaled_sum, ["power"])  # as a new process would start
+    assert float(again(x, w, power=3)) == float(first(x, w, power=3))
+    assert gp.compile_counts()["test_scaled_sum"] == before + 1  # loaded, not traced
+    # Another static value or shape is another program.
+    assert float(again(x, w, power=1)) == pytest.approx(5.0)
+    assert float(again(jnp.arange(3.0), w[:3], power=3)) == pytest.approx(4.5)
+    assert len(store.blobs) == 3 and gp.compile_counts()["test_scaled_sum"] == before + 3
+
+
+def test_a_damaged_store_entry_is_rebuilt(store):
+    x, w = jnp.arange(4.0), jnp.ones((4,))
+    _fresh(_scaled_sum)(x, w)
+    (key,) = store.blobs
+    store.blobs[key] = b"not a program"
+    before = gp.compile_counts()["test_scaled_sum"]
+    assert float(_fresh(_scaled_sum)(x, w)) == 14.0
+    assert gp.compile_counts()["test_scaled_sum"] == before + 1
+    assert store.blobs[key] != b"not a program"
+
+
+def test_precompiling_from_shapes_serves_the_real_call(store):
+    ep = _fresh(_scaled_sum)
+    spec = jax.ShapeDtypeStruct((7,), jnp.float64)
+    assert ep.precompile(spec, spec) is True
+    traced = gp.compile_counts()["test_scaled_sum"]
+    assert float(ep(jnp.ones(7), np.full(7, 2.0))) == 14.0  # numpy leaves are converted
+    assert gp.compile_counts()["test_scaled_sum"] == traced
+
+
+def test_stored_only_builds_nothing_the_store_lacks(store):
+    spec = jax.ShapeDtypeStruct((9,), jnp.float64)
+    before = gp.compile_counts().get("test_scaled_sum", 0)
+    assert _fresh(_scaled_sum).precompile(spec, spec, stored_only=True) is False
+    assert gp.compile_counts().get("test_scaled_sum", 0) == before and not store.blobs
+    _fresh(_scaled_sum).precompile(spec, spec)
+    assert _fresh(_scaled_sum).precompile(spec, spec, stored_only=True) is True
+    assert gp.compile_counts()["test_scaled_sum"] == before + 1
+
+
+def test_concurrent_builders_of_one_signature_trace_once(store):
+    ep = _fresh(_scaled_sum)
+    spec = jax.ShapeDtypeStruct((11,), jnp.float64)
+    before = gp.compile_counts().get("test_scaled_sum", 0)
+    threads = [threading.Thread(target=ep.precompile, args=(spec, spec)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gp.compile_counts()["test_scaled_sum"] == before + 1
+
+
+def test_gp_entry_points_export_and_match_the_plain_functions(smooth_data, seed):
+    x, y = smooth_data
+    data = make_data(x, y, 24)
+    prior = gp.default_prior(2)
+    state = gp.fit(data, jax.random.key(seed), prior, max_iter=20)
+    again = gp.with_hyperparameters(data, state.theta, prior)
+    plain = jax.jit(gp.with_hyperparameters.fun)(data, state.theta, prior)
+    assert np.allclose(again.alpha, plain.alpha, rtol=1e-10)
+    xs = jnp.asarray(np.random.default_rng(seed).random((5, 2)))
+    mean, _ = gp.posterior(again, xs)
+    assert np.allclose(mean, jax.jit(gp.posterior.fun)(again, xs)[0], rtol=1e-10)
+    for name in ("fit", "with_hyperparameters", "posterior"):
+        assert name not in gp.export_fallbacks(), gp.export_fallbacks()
+
+
+def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
+    d = 3
+    levels = jnp.asarray([4.0])
+    prior = gp.default_prior(d)
+    cube = gp.CubeSpec(jnp.asarray([True, True, False]), jnp.asarray([2]),
+                       jnp.asarray([[0.125, 0.375, 0.625, 0.875]]), jnp.ones((1, 4), bool))
+    config = gp.AcqConfig(jnp.asarray(False), jnp.asarray(1.0), jnp.asarray(5))
+    pool = jnp.asarray(gp.sobol_table(64, d))
+    gp.precompile_bucket(24, levels, prior, pool, cube, config, 2, max_iter=7)
+    before = gp.compile_counts()
+    rng = np.random.default_rng(0)
+    xs = rng.random((20, d))
+    xs[:, 2] = (rng.integers(0, 4, 20) + 0.5) / 4
+    data = make_data(xs, xs.sum(1), 24, levels=[4.0])
+    state = gp.fit(data, jax.random.key(1), prior, warm_start=None, max_iter=60)
+    state = gp.refit(data, np.asarray(state.theta), prior, 7)
+    state = gp.with_hyperparameters(data, np.asarray(state.theta), prior)
+    pending = jnp.asarray((np.arange(24) >= 18) & (np.arange(24) < 20))
+    state = gp.condition_on_pending(state, pending, prior)
+    gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, rounds=2)
+    assert gp.compile_counts() == before
+    with pytest.raises(ValueError, match="unknown entry point"):
+        gp.precompile_bucket(24, levels, prior, pool, cube, config, 2, names=["nope"])
+
+
+def test_compiler_options_keep_the_required_ones():
+    options = tracing.compiler_options()
+    assert options.items() >= tracing.COMPILER_OPTIONS.items()
