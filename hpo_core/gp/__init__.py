@@ -14,8 +14,8 @@ Public API:
     optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
     sobol:        :func:`sobol_table`, :func:`sobol_unit`
     precompile:   :func:`precompile_bucket`
-    tracing:      :func:`compile_counts`, :func:`reset_compile_counts`, :func:`export_fallbacks`,
-                  :func:`set_export_store`, :class:`ExportStore`
+    tracing:      :func:`compile_counts`, :func:`build_counts`, :func:`reset_compile_counts`,
+                  :func:`export_fallbacks`, :func:`set_export_store`, :class:`ExportStore`
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from hpo_core.gp.precompile import precompile_bucket  # noqa: E402
 from hpo_core.gp.sobol import sobol_table, sobol_unit  # noqa: E402
 from hpo_core.gp.tracing import (  # noqa: E402
     ExportStore,
+    build_counts,
     compile_counts,
     export_fallbacks,
     reset_compile_counts,
@@ -59,6 +60,7 @@ __all__ = [
     "GPState",
     "Prior",
     "bucket_size",
+    "build_counts",
     "compile_counts",
     "condition_on_pending",
     "default_prior",

@@ -23,8 +23,11 @@ diagnostics only: no result depends on it.
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import functools
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -32,7 +35,7 @@ from typing import Any, Protocol
 import jax
 
 __all__ = ["COMPILER_OPTIONS", "OPTIONAL_COMPILER_OPTIONS", "EntryPoint", "ExportStore",
-           "compile_counts", "compiler_options", "count_trace",
+           "build_counts", "compile_counts", "compiler_options", "count_trace",
            "entry_point", "export_fallbacks", "reset_compile_counts", "serializable",
            "set_export_store"]
 
@@ -48,11 +51,16 @@ COMPILER_OPTIONS = {"xla_backend_optimization_level": 1,
 OPTIONAL_COMPILER_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
 _COUNTS: dict[str, int] = {}
+_BUILDS: dict[str, int] = {}
 _FALLBACKS: dict[str, str] = {}
 
 
 class ExportStore(Protocol):
-    """Where serialized programs are kept between processes (bytes by key)."""
+    """Where serialized programs are kept between processes (bytes by key). A key names the
+    entry point, the argument signature, JAX's version, backend and configuration, but not
+    the version of hpo_core's own code: a store must keep the programs of different code
+    apart (:class:`hpo_core.strategies.gp_cache.FileExportStore` prefixes a digest of the
+    sources). ``get`` and ``put`` may fail: a failure is a miss, or a program not kept."""
 
     def get(self, key: str) -> bytes | None: ...
 
@@ -62,7 +70,7 @@ class ExportStore(Protocol):
 _STORE: ExportStore | None = None
 # Tracing is Python (it holds the GIL); compiling is not. Two threads tracing at once
 # interleave and both finish late; one at a time, the first compiles while the second traces.
-_TRACE_LOCK = threading.Lock()
+_TRACE_LOCK = threading.RLock()
 
 
 def set_export_store(store: ExportStore | None) -> None:
@@ -117,12 +125,36 @@ def _abstract(leaf: Any) -> jax.ShapeDtypeStruct:
                                 weak_type=bool(getattr(leaf, "weak_type", False)))
 
 
+def _config_key() -> tuple[Any, ...]:
+    """JAX's configuration as tracing sees it (x64, PRNG implementation, promotion rules...):
+    a program traced under other settings may compute something else. Only plain values are
+    kept (the list also holds objects whose ``repr`` differs between processes)."""
+    try:
+        from jax._src import config as jax_config
+
+        values = tuple(jax_config.trace_context())
+    except Exception:  # a JAX without it: the one flag the GP depends on
+        return (bool(jax.config.read("jax_enable_x64")),)
+
+    def plain(v: Any) -> Any:
+        if v is None or isinstance(v, bool | int | float | str | enum.Enum):
+            return v
+        if isinstance(v, tuple) and all(isinstance(x, bool | int | float | str) for x in v):
+            return v
+        return type(v).__name__
+
+    return tuple(plain(v) for v in values)
+
+
 def _signature(args: tuple[Any, ...], dynamic: dict[str, Any],
                static: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
     leaves, tree = jax.tree.flatten((args, dynamic))
     avals = tuple((tuple(x.shape), str(x.dtype), bool(getattr(x, "weak_type", False)))
                   for x in leaves)
-    return tree, avals, static
+    return tree, avals, static, _config_key()
+
+
+_ENTRY_POINTS: list[EntryPoint] = []
 
 
 class EntryPoint:
@@ -148,6 +180,7 @@ class EntryPoint:
         self._locks: dict[tuple[Any, ...], threading.Lock] = {}
         self._guard = threading.Lock()
         functools.update_wrapper(self, fun)
+        _ENTRY_POINTS.append(self)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves((args, kwargs))):
@@ -161,10 +194,10 @@ class EntryPoint:
         build only from a program the store holds (a load, not a compilation, when JAX's
         persistent cache has it too). Returns whether the executable exists now."""
         args, dynamic, static = self._split(args, kwargs)
-        if stored_only and self._ready.get(_signature(args, dynamic, static)) is None:
+        sig = _signature(args, dynamic, static)
+        if stored_only and self._ready.get(sig) is None:
             store = _STORE
-            key = self._store_key(_signature(args, dynamic, static))
-            if store is None or store.get(key) is None:
+            if store is None or _store_get(store, self._store_key(sig)) is None:
                 return False
         self._executable(args, dynamic, static)
         return True
@@ -191,45 +224,79 @@ class EntryPoint:
                 # from shapes are then the same, and so are their persistent-cache entries.
                 args, dynamic = jax.tree.map(_abstract, (args, dynamic))
                 ready = self._build(sig, args, dynamic, dict(static))
+                _BUILDS[self.name] = _BUILDS.get(self.name, 0) + 1
                 self._ready[sig] = ready
         return ready
 
     def _build(self, sig: tuple[Any, ...], args: tuple[Any, ...], dynamic: dict[str, Any],
                static: dict[str, Any]) -> Any:
+        from_store = False
         try:
-            exported = self._exported(sig, args, dynamic, static)
-        except Exception as e:  # any export failure: compile without it
-            _FALLBACKS[self.name] = f"{type(e).__name__}: {e}"
-            jitted = jax.jit(self.jitted, compiler_options=compiler_options(),
-                             static_argnames=self._static)
-            return jitted.lower(*args, **dynamic, **static).compile()
-        jitted = jax.jit(exported.call, compiler_options=compiler_options())
-        return jitted.lower(*args, **dynamic).compile()
+            exported, from_store = self._exported(sig, args, dynamic, static, use_store=True)
+            return self._compile(exported, args, dynamic)
+        except Exception as e:  # an export failure, or a stored program that does not fit
+            failure: Exception = e
+        if from_store:  # trace the program again, replacing the stored one
+            try:
+                exported, _ = self._exported(sig, args, dynamic, static, use_store=False)
+                return self._compile(exported, args, dynamic)
+            except Exception as e:
+                failure = e
+        _FALLBACKS[self.name] = f"{type(failure).__name__}: {failure}"
+        jitted = jax.jit(self.jitted, compiler_options=compiler_options(),
+                         static_argnames=self._static)
+        return jitted.lower(*args, **dynamic, **static).compile()
+
+    @staticmethod
+    def _compile(exported: Any, args: tuple[Any, ...], dynamic: dict[str, Any]) -> Any:
+        return jax.jit(exported.call, compiler_options=compiler_options()).lower(
+            *args, **dynamic).compile()
 
     def _store_key(self, sig: tuple[Any, ...]) -> str:
-        text = repr((self.name, str(sig[0]), sig[1], sig[2], jax.__version__,
-                     jax.default_backend(), bool(jax.config.read("jax_enable_x64"))))
+        text = repr((self.name, str(sig[0]), sig[1:], jax.__version__, jax.default_backend()))
         return f"{self.name}-{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 
     def _exported(self, sig: tuple[Any, ...], args: tuple[Any, ...], dynamic: dict[str, Any],
-                  static: dict[str, Any]) -> Any:
+                  static: dict[str, Any], use_store: bool) -> tuple[Any, bool]:
+        """``(program, whether it came from the store)``."""
         from jax import export
 
         store = _STORE
-        key = None
-        if store is not None:
-            key = self._store_key(sig)
-            blob = store.get(key)
+        key = self._store_key(sig)
+        if store is not None and use_store:
+            blob = _store_get(store, key)
             if blob is not None:
                 try:
-                    return export.deserialize(bytearray(blob))
+                    return export.deserialize(bytearray(blob)), True
                 except Exception:  # a damaged entry is rebuilt below
                     pass
         with _TRACE_LOCK:
             exported = export.export(self.jitted)(*args, **dynamic, **static)
-        if store is not None and key is not None:
-            store.put(key, bytes(exported.serialize()))
-        return exported
+        if store is not None:
+            with contextlib.suppress(Exception):  # not kept: the program is still good
+                store.put(key, bytes(exported.serialize()))
+        return exported, False
+
+
+def _store_get(store: ExportStore, key: str) -> bytes | None:
+    try:
+        return store.get(key)
+    except Exception:  # an unreadable store is a miss
+        return None
+
+
+def _after_fork_in_child() -> None:
+    """A forked child starts with fresh locks: one held by another thread at the fork
+    would never be released there."""
+    global _TRACE_LOCK
+    _TRACE_LOCK = threading.RLock()
+    for ep in _ENTRY_POINTS:
+        ep._guard = threading.Lock()
+        ep._locks = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def entry_point(fun: Any = None, *, static_argnames: tuple[str, ...] = ()) -> Any:
@@ -244,6 +311,12 @@ def compile_counts() -> dict[str, int]:
     return dict(_COUNTS)
 
 
+def build_counts() -> dict[str, int]:
+    """Executables built so far per entry point, whether traced, loaded from the store or
+    compiled without a program (``compile_counts`` counts traces only)."""
+    return dict(_BUILDS)
+
+
 def export_fallbacks() -> dict[str, str]:
     """Entry points that could not be exported (and were compiled by ``jax.jit`` alone), with
     the reason: empty when every program could be stored."""
@@ -253,4 +326,5 @@ def export_fallbacks() -> dict[str, str]:
 def reset_compile_counts() -> None:
     """Zero every counter (tests)."""
     _COUNTS.clear()
+    _BUILDS.clear()
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -360,6 +361,8 @@ def _precompiler() -> Precompiler:
     global _PRECOMPILER
     if _PRECOMPILER is None:
         _PRECOMPILER = Precompiler()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_PRECOMPILER.reset)
     return _PRECOMPILER
 
 

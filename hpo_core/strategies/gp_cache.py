@@ -37,15 +37,20 @@ def cache_base() -> Path:
     return Path(base) / "hpo_core"
 
 
-def source_fingerprint() -> str:
-    """A digest of the :mod:`hpo_core.gp` sources: programs traced from other sources differ."""
+def source_fingerprint() -> str | None:
+    """A digest of the :mod:`hpo_core.gp` sources (programs traced from other sources differ),
+    or None where they cannot be read (an installation without ``.py`` files)."""
     import hpo_core.gp
 
     digest = hashlib.sha256()
-    for path in sorted(Path(hpo_core.gp.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    try:
+        paths = sorted(Path(hpo_core.gp.__file__).parent.glob("*.py"))
+        for path in paths:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:16] if paths else None
 
 
 class FileExportStore:
@@ -99,7 +104,9 @@ def enable_caches() -> None:
         cc.reset_cache()  # forget a "no cache" decision taken by an earlier compile
         cc.set_cache_dir(str(base / "jax"))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
-    gp.set_export_store(FileExportStore(base / "gp-programs", source_fingerprint()))
+    fingerprint = source_fingerprint()
+    if fingerprint is not None:  # without one, programs of other code could be read back
+        gp.set_export_store(FileExportStore(base / "gp-programs", fingerprint))
 
 
 class Precompiler:
@@ -134,23 +141,35 @@ class Precompiler:
         while True:
             with self._lock:
                 thread = self._thread
-            if thread is None:
-                return
-            thread.join()
-            with self._lock:
-                if not self._running:
+                if thread is None or not self._running:
                     return
+            thread.join()
+
+    def reset(self) -> None:
+        """Forget every job (a forked child: the parent's worker thread does not exist there)."""
+        self._jobs = deque()
+        self._seen = set()
+        self._lock = threading.Lock()
+        self._thread = None
+        self._running = False
 
     def _run(self) -> None:
         main = threading.main_thread()
-        while True:
-            with self._lock:
-                if not self._jobs or not main.is_alive():
-                    self._jobs.clear()
+        finished = False
+        try:
+            while True:
+                with self._lock:  # the last check and the end of the worker are one step
+                    if not self._jobs or not main.is_alive():
+                        self._jobs.clear()
+                        self._running = False
+                        finished = True
+                        return
+                    tag, job = self._jobs.popleft()
+                try:
+                    job()
+                except Exception as e:  # see the class docstring
+                    self.errors.append((tag, f"{type(e).__name__}: {e}"))
+        finally:
+            if not finished:  # a BaseException ended the worker: a later submit starts one
+                with self._lock:
                     self._running = False
-                    return
-                tag, job = self._jobs.popleft()
-            try:
-                job()
-            except Exception as e:  # see the class docstring
-                self.errors.append((tag, f"{type(e).__name__}: {e}"))

@@ -137,5 +137,5 @@ def test_no_recompilation_within_a_bucket(seed):
     for n in (17, 20, 24):  # all in the 24 bucket
         x = rng.random((n, 2))
         gp.fit(make_data(x, x.sum(1), 24), jax.random.key(n), prior, max_iter=5)
-        counts.append(gp.compile_counts().get("fit", 0))
+        counts.append(gp.build_counts().get("fit", 0))
     assert counts[0] == counts[1] == counts[2]

@@ -103,9 +103,9 @@ def test_concurrent_builders_of_one_signature_trace_once(store):
     assert gp.compile_counts()["test_scaled_sum"] == before + 1
 
 
-def test_gp_entry_points_export_and_match_the_plain_functions(smooth_data, seed):
+def test_gp_entry_points_export_and_match_the_plain_functions(store, smooth_data, seed):
     x, y = smooth_data
-    data = make_data(x, y, 24)
+    data = make_data(x, y, 36)  # a size no other test uses: these programs are new here
     prior = gp.default_prior(2)
     state = gp.fit(data, jax.random.key(seed), prior, max_iter=20)
     again = gp.with_hyperparameters(data, state.theta, prior)
@@ -114,35 +114,59 @@ def test_gp_entry_points_export_and_match_the_plain_functions(smooth_data, seed)
     xs = jnp.asarray(np.random.default_rng(seed).random((5, 2)))
     mean, _ = gp.posterior(again, xs)
     assert np.allclose(mean, jax.jit(gp.posterior.fun)(again, xs)[0], rtol=1e-10)
+    assert {key.split("-")[0] for key in store.blobs} >= {"fit", "with_hyperparameters",
+                                                           "posterior"}
     for name in ("fit", "with_hyperparameters", "posterior"):
         assert name not in gp.export_fallbacks(), gp.export_fallbacks()
 
 
+def test_a_stored_program_that_does_not_fit_is_traced_again(store):
+    x, w = jnp.arange(6.0), jnp.ones((6,))
+    ep = _fresh(_scaled_sum)
+    ep(x, w)
+    (key,) = store.blobs
+    other = _fresh(_scaled_sum)
+    other(jnp.arange(2.0), jnp.ones((2,)))  # a valid program for other shapes
+    (wrong,) = set(store.blobs) - {key}
+    store.blobs[key] = store.blobs[wrong]
+    assert float(_fresh(_scaled_sum)(x, w)) == 55.0
+    assert "scaled_sum" not in gp.export_fallbacks()
+
+
 def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
-    d = 3
-    levels = jnp.asarray([4.0])
+    d = 4
+    levels = jnp.asarray([4.0, 3.0])  # shapes no other test uses
     prior = gp.default_prior(d)
-    cube = gp.CubeSpec(jnp.asarray([True, True, False]), jnp.asarray([2]),
-                       jnp.asarray([[0.125, 0.375, 0.625, 0.875]]), jnp.ones((1, 4), bool))
+    cube = gp.CubeSpec(jnp.asarray([True, True, False, False]), jnp.asarray([2, 3]),
+                       jnp.asarray([[0.125, 0.375, 0.625, 0.875], [1 / 6, 0.5, 5 / 6, 1 / 6]]),
+                       jnp.asarray([[True] * 4, [True, True, True, False]]))
     config = gp.AcqConfig(jnp.asarray(False), jnp.asarray(1.0), jnp.asarray(5))
     pool = jnp.asarray(gp.sobol_table(64, d))
-    gp.precompile_bucket(24, levels, prior, pool, cube, config, 2, max_iter=7)
-    before = gp.compile_counts()
+    built = gp.build_counts()
+    gp.precompile_bucket(32, levels, prior, pool, cube, config, 2, max_iter=7)
+    grown = {k: v - built.get(k, 0) for k, v in gp.build_counts().items()}
+    assert {k: v for k, v in grown.items() if v} == dict.fromkeys(gp.precompile.ENTRY_POINTS, 1)
+    before = gp.build_counts()
     rng = np.random.default_rng(0)
     xs = rng.random((20, d))
     xs[:, 2] = (rng.integers(0, 4, 20) + 0.5) / 4
-    data = make_data(xs, xs.sum(1), 24, levels=[4.0])
+    xs[:, 3] = (rng.integers(0, 3, 20) + 0.5) / 3
+    data = make_data(xs, xs.sum(1), 32, levels=[4.0, 3.0])
     state = gp.fit(data, jax.random.key(1), prior, warm_start=None, max_iter=60)
     state = gp.refit(data, np.asarray(state.theta), prior, 7)
     state = gp.with_hyperparameters(data, np.asarray(state.theta), prior)
-    pending = jnp.asarray((np.arange(24) >= 18) & (np.arange(24) < 20))
+    pending = jnp.asarray((np.arange(32) >= 18) & (np.arange(32) < 20))
     state = gp.condition_on_pending(state, pending, prior)
     gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, rounds=2)
-    assert gp.compile_counts() == before
+    assert gp.build_counts() == before
     with pytest.raises(ValueError, match="unknown entry point"):
-        gp.precompile_bucket(24, levels, prior, pool, cube, config, 2, names=["nope"])
+        gp.precompile_bucket(32, levels, prior, pool, cube, config, 2, names=["nope"])
 
 
-def test_compiler_options_keep_the_required_ones():
-    options = tracing.compiler_options()
-    assert options.items() >= tracing.COMPILER_OPTIONS.items()
+def test_compiler_options_keep_the_required_ones_and_drop_unknown_ones(monkeypatch):
+    monkeypatch.setattr(tracing, "_OPTIONS", None)
+    monkeypatch.setattr(tracing, "OPTIONAL_COMPILER_OPTIONS",
+                        {"xla_no_such_option_anywhere": True})
+    assert tracing.compiler_options() == tracing.COMPILER_OPTIONS
+    monkeypatch.undo()
+    assert tracing.compiler_options().items() >= tracing.COMPILER_OPTIONS.items()

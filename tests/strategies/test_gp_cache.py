@@ -92,15 +92,37 @@ def test_the_first_gp_ask_finds_its_programs_compiled_ahead(monkeypatch, ahead, 
 
 
 def test_a_process_exits_cleanly_while_compiling_ahead(tmp_path: Path):
+    marker = tmp_path / "ran"
     script = (
+        "import pathlib, time\n"
         "from hpo_core import Optimizer\n"
         "from hpo_core.space import SearchSpace, Continuous\n"
+        "from hpo_core.strategies import bayesian\n"
         "s = SearchSpace({f'x{i}': Continuous(0.0, 1.0) for i in range(7)})\n"
         "o = Optimizer(s, 'bayesian', seed=1)\n"
-        "t = o.ask()\n"  # queues the first GP bucket's compilations, then exits at once
-        "print('asked', flush=True)\n")
+        "t = o.ask()\n"  # queues the first GP bucket's compilations
+        "pre = bayesian._precompiler()\n"
+        "pre.submit('slow', lambda: time.sleep(1.0))\n"
+        f"pre.submit('marker', lambda: pathlib.Path({str(marker)!r}).write_text('x'))\n"
+        "print('asked', flush=True)\n")  # ... and the main thread ends at once
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))  # empty caches: real compiles
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]  # no abort from a thread inside XLA
     assert "asked" in done.stdout
+    assert not marker.exists()  # jobs not started when the main thread ended were dropped
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_worker_ended_by_a_base_exception_is_replaced():
+    pre = Precompiler()
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    pre.submit("x", interrupted)
+    pre.wait()  # returns: the worker is gone
+    ran: list[str] = []
+    pre.submit("y", lambda: ran.append("y"))
+    pre.wait()
+    assert ran == ["y"]
