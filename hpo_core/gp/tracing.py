@@ -111,7 +111,7 @@ def serializable(cls: Any) -> Any:
         from jax import export
 
         export.register_namedtuple_serialization(cls, serialized_name=f"hpo_core.{cls.__name__}")
-    except (ImportError, AttributeError):  # pragma: no cover - older JAX
+    except (ImportError, AttributeError, ValueError):  # older JAX; or registered already
         pass
     return cls
 
