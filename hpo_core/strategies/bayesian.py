@@ -262,8 +262,7 @@ class BayesianStrategy:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior)
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
-        pool = core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
-        xs, _ = gp.optimize_acquisition(state, key, pool, core["cube"], core["config"],
+        xs, _ = gp.optimize_acquisition(state, key, _pool(core, size), core["cube"], core["config"],
                                         rounds=core["rounds"])
         u = np.empty(space.dims)
         for row in np.asarray(xs):
@@ -290,11 +289,10 @@ class BayesianStrategy:
             names += ["refit", "with_hyperparameters"]
         if self._saw_pending:
             names.append("condition_on_pending")
-        pool = core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
         for name in names:
             job = functools.partial(gp.precompile_bucket, size, core["levels"], core["prior"],
-                                    pool, core["cube"], core["config"], core["rounds"], (name,),
-                                    LATE_FIT_ITERATIONS, stored_only)
+                                    _pool(core, size), core["cube"], core["config"],
+                                    core["rounds"], (name,), LATE_FIT_ITERATIONS, stored_only)
             kind = "stored" if stored_only else "build"
             _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}", job)
 
@@ -364,6 +362,11 @@ def _precompiler() -> Precompiler:
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_PRECOMPILER.reset)
     return _PRECOMPILER
+
+
+def _pool(core: dict[str, Any], size: int) -> Any:
+    """The acquisition pool for observations padded to ``size`` rows."""
+    return core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
 
 
 def _bucket(n: int) -> int:
