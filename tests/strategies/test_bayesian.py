@@ -174,8 +174,11 @@ def test_options_are_checked_and_round_trip():
         Optimizer(space, "bayesian", seed=0, acquisition="pi")
     with pytest.raises(OptimizerError, match="warm_start"):
         Optimizer(space, "bayesian", seed=0, warm_start={"n": 3, "theta": [1.0]})
-    opt = Optimizer(space, "bayesian", seed=0, n_initial=3)
+    with pytest.raises(OptimizerError, match="compile_ahead must be a bool, got 'yes'"):
+        Optimizer(space, "bayesian", seed=0, compile_ahead="yes")
+    opt = Optimizer(space, "bayesian", seed=0, n_initial=3, compile_ahead=False)
     assert opt.state_dict()["options"]["n_initial"] == 3
+    assert opt.state_dict()["options"]["compile_ahead"] is False
 
 
 _PARAMS = st.sampled_from([
