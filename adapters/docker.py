@@ -30,7 +30,7 @@ replayed from the start, so a fresh metric scraper sees every line once), and
 :meth:`~DockerBackend.reap_job` removes every container left by a tuning job.
 
 The ``docker`` SDK (extra ``docker``) is imported lazily; a client can be injected. A missing
-image or an unreachable daemon raises :class:`~hpo_core.job_errors.ExecutionError` with action
+image or an unreachable daemon raises :class:`~hpo_core.errors.ExecutionError` with action
 ``abort`` (a configuration problem every training job would hit).
 """
 
@@ -142,7 +142,7 @@ class DockerBackend:
         Raises:
             ExecutionError: ``abort``: the SDK is missing or the daemon cannot be reached.
         """
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         if self._client is None:
             try:
@@ -160,7 +160,7 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ start
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         try:
             def_name, definition = pick(self.definitions, request)

@@ -75,7 +75,7 @@ def check_image(client: Any, image: str, pull: bool) -> None:
     """
     import docker
 
-    from hpo_core.job_errors import ExecutionError
+    from hpo_core.errors import ExecutionError
 
     try:
         client.images.get(image)
@@ -101,7 +101,7 @@ def resource_limits(instance_type: str | None, cpus: float | None, memory_mb: in
         ExecutionError: ``abort``: the instance type is not in the table (and no explicit
             limits were given).
     """
-    from hpo_core.job_errors import ExecutionError
+    from hpo_core.errors import ExecutionError
 
     if instance_type and (cpus is None or memory_mb is None):
         if instance_type not in table:

@@ -157,7 +157,7 @@ class LocalBackend:
         self.grace_s = grace_s
 
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         prepare_directory(request)
         argv = list(request.command)

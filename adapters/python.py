@@ -50,7 +50,7 @@ def load_function(spec: str) -> Callable[[TrainingContext], Any]:
     Raises:
         ExecutionError (abort): the module or function cannot be found.
     """
-    from hpo_core.job_errors import ExecutionError
+    from hpo_core.errors import ExecutionError
 
     module_name, _, attr = spec.partition(":")
     try:

@@ -157,7 +157,7 @@ class RayBackend:
                    definitions_of(document), **kwargs)
 
     def _ray(self) -> Any:
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         try:
             import ray

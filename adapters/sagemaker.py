@@ -132,7 +132,7 @@ class SageMakerBackend:
 
     # ------------------------------------------------------------------ start
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         try:
             def_name, definition = pick(self.definitions, request)
@@ -152,7 +152,7 @@ class SageMakerBackend:
         return h
 
     def _create(self, h: _Handle, first: bool = False) -> None:
-        from hpo_core.job_errors import ExecutionError
+        from hpo_core.errors import ExecutionError
 
         now = self._clock()
         try:
@@ -385,7 +385,7 @@ class SageMakerBackend:
 
 
 def _boto3_client(service: str) -> Any:
-    from hpo_core.job_errors import ExecutionError
+    from hpo_core.errors import ExecutionError
 
     try:
         import boto3

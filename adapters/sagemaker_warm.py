@@ -5,7 +5,7 @@ objective and status) and ``ListTrainingJobsForHyperParameterTuningJob`` (every 
 returns the completed training jobs that have a final objective value, as plain dicts the
 tuner's warm start can use (``TunedHyperParameters`` are AMT strings, as in a job directory).
 Throttling and 5xx answers are retried with backoff; other AWS errors raise
-:class:`~hpo_core.job_errors.JobConfigError` naming the parent (a warm start that cannot be
+:class:`~hpo_core.errors.JobConfigError` naming the parent (a warm start that cannot be
 read is a configuration problem of the new job).
 """
 
@@ -45,7 +45,7 @@ def amt_parent_results(client: Any, tuning_job: str, *, max_tries: int = 6,
     rng = random.Random(seed)
 
     def call(method: str, **kwargs: Any) -> dict[str, Any]:
-        from hpo_core.job_errors import JobConfigError
+        from hpo_core.errors import JobConfigError
 
         for attempt in range(1, max_tries + 1):
             try:

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from hpo_core.benchmarks.peers import one_torch_thread
 from hpo_core.benchmarks.problems import Problem
+from hpo_core.benchmarks.session import Skip
 
 __all__ = ["BotorchSession", "botorch_session"]
 
@@ -37,8 +39,6 @@ class BotorchSession:
     def __init__(self, problem: Problem, seed: int) -> None:
         import torch
         from torch.quasirandom import SobolEngine
-
-        from hpo_core.benchmarks.peers import one_torch_thread
 
         one_torch_thread()
         self._torch = torch
@@ -109,8 +109,6 @@ class BotorchSession:
 
 
 def botorch_session(problem: Problem, seed: int) -> BotorchSession:
-    from hpo_core.benchmarks.strategies import Skip
-
     missing = [m for m in ("torch", "botorch") if importlib.util.find_spec(m) is None]
     if missing:
         raise Skip(f"the botorch peer needs torch and botorch ({', '.join(missing)} not "

@@ -30,7 +30,7 @@ from hpo_core.benchmarks.strategies import STRATEGIES
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
 from hpo_core.strategies import PLANNED
-from hpo_core.threads import XLA_ONE_THREAD
+from hpo_core.strategies.threads import XLA_ONE_THREAD
 
 __all__ = ["add_parser", "config_from_args", "run"]
 

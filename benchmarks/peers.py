@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hpo_core.benchmarks.problems import Problem
+from hpo_core.benchmarks.session import Skip
 from hpo_core.space import Categorical, Continuous, Integer
 
 __all__ = ["OptunaSession", "SkoptSession", "one_torch_thread", "optuna_session",
@@ -95,8 +96,6 @@ class OptunaSession:
 
 def optuna_session(sampler: str) -> Any:
     def make(problem: Problem, seed: int) -> OptunaSession:
-        from hpo_core.benchmarks.strategies import Skip
-
         if importlib.util.find_spec("optuna") is None:
             raise Skip("optuna is not installed (extra 'peers')")
         if sampler == "gp" and importlib.util.find_spec("torch") is None:
@@ -179,8 +178,6 @@ class SkoptSession:
 
 
 def skopt_session(problem: Problem, seed: int) -> SkoptSession:
-    from hpo_core.benchmarks.strategies import Skip
-
     if importlib.util.find_spec("skopt") is None:
         raise Skip("scikit-optimize is not installed (extra 'peers': "
                    "pip install scikit-optimize)")

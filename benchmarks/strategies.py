@@ -16,58 +16,17 @@ Without them the runner calls ``ask`` q times, then ``tell`` q times (Optuna: ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from hpo_core import Optimizer, Trial
+from hpo_core.benchmarks.botorch_peer import botorch_session
+from hpo_core.benchmarks.peers import optuna_session, skopt_session
 from hpo_core.benchmarks.problems import Problem
+from hpo_core.benchmarks.session import Session, Skip, StrategySpec
 from hpo_core.space import Continuous
 
-__all__ = ["STRATEGIES", "HpoCoreSession", "Session", "Skip", "StrategySpec", "register"]
-
-
-class Skip(Exception):
-    """The strategy does not apply to the problem; ``str(skip)`` says why.
-
-    Whether a strategy applies must depend on the problem only, never on the seed: the runner
-    skips every seed of a (problem, strategy) pair at the first Skip.
-    """
-
-
-class Session(Protocol):
-    """One optimization run of one strategy on one problem with one seed."""
-
-    @property
-    def capacity(self) -> int | None:
-        """How many distinct points the strategy can suggest (None: unbounded)."""
-
-    def ask(self) -> tuple[Any, dict[str, Any]]:
-        """The next point: ``(token, params)``; the token goes back to :meth:`tell`."""
-
-    def tell(self, token: Any, value: float | None, reason: str | None = None) -> None:
-        """Report the objective value of an asked point; None means the evaluation failed."""
-
-
-@dataclass(frozen=True)
-class StrategySpec:
-    """A strategy ``hpo bench`` can run.
-
-    Attributes:
-        name: the name ``--strategies`` takes (peers: ``library-method``, e.g. ``optuna-tpe``).
-        make: ``make(problem, seed) -> Session``; raises :class:`Skip` when the strategy does
-            not apply to the problem.
-        packages: distributions whose versions go into each run record.
-        description: one line for ``hpo bench --help``.
-        peer: True for another library's method (the reports compare every strategy with the
-            best peer on each problem).
-    """
-
-    name: str
-    make: Callable[[Problem, int], Session]
-    packages: tuple[str, ...]
-    description: str
-    peer: bool = False
+__all__ = ["STRATEGIES", "HpoCoreSession", "Session", "Skip", "StrategySpec", "register"]  # the
+# session types are re-exported from :mod:`.session` for the runner and the tests
 
 
 class HpoCoreSession:
@@ -129,20 +88,13 @@ register(StrategySpec("grid", _grid, ("hpo_core", "numpy"),
                       "hpo_core grid search (finite spaces only; first parameter slowest)"))
 register(StrategySpec("bayesian", lambda problem, seed: HpoCoreSession(problem, seed, "bayesian"),
                       ("hpo_core", "numpy", "jax"), "hpo_core Bayesian optimization (JAX GP)"))
+# Peers: each session imports its library only when a run is made (optional extras).
+register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
+                      "Optuna TPESampler through study.ask/tell", peer=True))
+register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch", "greenlet"),
+                      "Optuna GPSampler through study.ask/tell (needs torch)", peer=True))
+register(StrategySpec("skopt-gp", skopt_session, ("scikit-optimize", "scikit-learn"),
+                      "scikit-optimize Optimizer with a GP, ask/tell", peer=True))
+register(StrategySpec("botorch", botorch_session, ("botorch", "gpytorch", "torch"),
+                      "BoTorch SingleTaskGP + qLogEI loop (needs torch)", peer=True))
 
-
-def _register_peers() -> None:
-    from hpo_core.benchmarks.botorch_peer import botorch_session
-    from hpo_core.benchmarks.peers import optuna_session, skopt_session
-
-    register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
-                          "Optuna TPESampler through study.ask/tell", peer=True))
-    register(StrategySpec("optuna-gp", optuna_session("gp"), ("optuna", "torch", "greenlet"),
-                          "Optuna GPSampler through study.ask/tell (needs torch)", peer=True))
-    register(StrategySpec("skopt-gp", skopt_session, ("scikit-optimize", "scikit-learn"),
-                          "scikit-optimize Optimizer with a GP, ask/tell", peer=True))
-    register(StrategySpec("botorch", botorch_session, ("botorch", "gpytorch", "torch"),
-                          "BoTorch SingleTaskGP + qLogEI loop (needs torch)", peer=True))
-
-
-_register_peers()

@@ -15,7 +15,7 @@ from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
 def __getattr__(name: str) -> object:
     """``hpo_core.TuningJob`` is imported on first use (it pulls in the job machinery)."""
     if name == "TuningJob":
-        from hpo_core.tuner import TuningJob
+        from hpo_core.jobs.tuning_job import TuningJob
 
         return TuningJob
     raise AttributeError(f"module 'hpo_core' has no attribute {name!r}")

@@ -6,10 +6,10 @@
     curves("runs/my-job")            # every intermediate metric point, long format
     export_csv(opt, "trials.csv")
 
-Sources: an :class:`~hpo_core.optimizer.Optimizer`, a :class:`~hpo_core.tuner.TuningJob`, the
-path of a file written by ``Optimizer.save``, or a tuning-job directory (its SQLite store). Each
-is first read into a :class:`RunTable` (:mod:`hpo_core.report.runs`), so the DataFrames and the
-HTML report do not care where the trials came from.
+Sources: an :class:`~hpo_core.optimizer.Optimizer`, a :class:`~hpo_core.jobs.TuningJob`, the
+path of a file written by ``Optimizer.save``, or a tuning-job directory (its SQLite store).
+Each is first read into a :class:`~hpo_core.tables.RunTable` (:func:`read_run`), so the
+DataFrames and the HTML report do not care where the trials came from.
 
 Columns of :func:`analytics` (in this order):
     trial_id        int, 0, 1, ... (the Optimizer's trial id; the store's id for a job)
@@ -41,18 +41,27 @@ Columns of :func:`analytics` (in this order):
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpo_core.errors import ReportDependencyError, ReportError
-from hpo_core.parameters import Categorical, Continuous, Integer
+from hpo_core.errors import HPOError, ReportDependencyError, ReportError
+from hpo_core.jobs.run_table import from_job_dir
+from hpo_core.jobs.store import is_job_dir
+from hpo_core.optimizer import Optimizer
+from hpo_core.tables import (
+    COLUMNS,
+    CURVE_COLUMNS,
+    RunTable,
+    best_so_far,
+    curve_frame,
+    frame,
+    from_optimizer,
+    read_json,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-    from hpo_core.report.runs import RunTable
 
 __all__ = [
     "COLUMNS",
@@ -61,144 +70,54 @@ __all__ = [
     "ReportError",
     "analytics",
     "best_so_far",
+    "curve_frame",
     "curves",
     "export_csv",
+    "frame",
+    "read_run",
 ]
 
-#: Fixed columns of :func:`analytics`; the hyperparameter columns go after ``status``.
-COLUMNS = ("trial_id", "name", "definition", "status", "objective", "best_so_far", "is_best",
-           "start", "end", "elapsed_s", "failure_reason", "resource", "resource_used",
-           "n_reports")
-#: Columns of :func:`curves`.
-CURVE_COLUMNS = ("trial_id", "name", "definition", "status", "metric", "is_objective", "step",
-                 "value")
 
+def read_run(source: Any) -> RunTable:
+    """A :class:`RunTable` from any supported source (see :mod:`hpo_core.analytics`).
 
-def require(module: str) -> Any:
-    """Import ``module`` (pandas, altair, vl_convert) or raise a clear error."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as e:
-        raise ReportDependencyError(
-            f"{module} is needed for analytics and reports and is not installed: "
-            f"pip install 'hpo_core[report]' ({e})") from e
-
-
-def best_so_far(values: Sequence[float | None], completed: Sequence[bool],
-                ends: Sequence[float | None], ids: Sequence[int],
-                maximize: bool) -> list[float]:
-    """The best-so-far value of every trial (see the module docstring for the definition).
-
-    Args:
-        values: objective per trial, shape ``(n,)`` (None/NaN where there is none).
-        completed: whether the trial completed, shape ``(n,)``; only these count.
-        ends: end time per trial (None/NaN: not ended), shape ``(n,)``.
-        ids: trial ids (tie-break of equal end times), shape ``(n,)``.
-        maximize: True when larger is better.
-
-    Returns:
-        ``(n,)`` floats in the input order, NaN before the first completed trial.
+    Raises:
+        ReportError: a path that is neither a job directory nor an Optimizer file, or an
+            object of another type.
     """
-    def key(i: int) -> tuple[bool, float, int]:
-        e = ends[i]
-        missing = e is None or (isinstance(e, float) and math.isnan(e))
-        return (missing, 0.0 if missing else float(e), ids[i])  # type: ignore[arg-type]
-
-    out = [math.nan] * len(values)
-    best = math.nan
-    for i in sorted(range(len(values)), key=key):
-        v = values[i]
-        usable = completed[i] and v is not None and math.isfinite(v)
-        if usable and (math.isnan(best) or (v > best if maximize else v < best)):  # type: ignore[operator]
-            best = float(v)  # type: ignore[arg-type]
-        out[i] = best
-    return out
-
-
-def _column_names(params: Sequence[str]) -> dict[str, str]:
-    taken = set(COLUMNS)
-    return {p: f"hp.{p}" if p in taken else p for p in params}
-
-
-def _typed(pd: Any, values: list[Any], spec: Any) -> Any:
-    if isinstance(spec, Continuous):
-        return pd.array([math.nan if v is None else float(v) for v in values], dtype="float64")
-    if isinstance(spec, Integer):
-        return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
-    if isinstance(spec, Categorical):
+    if isinstance(source, RunTable):
+        return source
+    if isinstance(source, Optimizer):
+        return from_optimizer(source)
+    if hasattr(source, "directory") and hasattr(source, "describe"):  # a TuningJob
+        return from_job_dir(source.directory)
+    if not isinstance(source, str | os.PathLike):
+        raise ReportError(f"expected an Optimizer, a TuningJob, a job directory or a saved "
+                          f"Optimizer file, got {type(source).__name__}")
+    path = Path(source)
+    if path.is_dir():
+        if not is_job_dir(path):
+            raise ReportError(f"{path}: not a tuning-job directory (no job store in it)")
         try:
-            return pd.Categorical(values, categories=list(spec.values))
-        except (TypeError, ValueError):  # mixed types pandas cannot order: keep objects
-            return pd.array(values, dtype=object)
-    return pd.Series(values).infer_objects().array
-
-
-def _times(pd: Any, seconds: list[float | None]) -> Any:
-    return pd.to_datetime(pd.Series([math.nan if s is None else s for s in seconds],
-                                    dtype="float64"), unit="s", utc=True)
-
-
-def frame(run: RunTable) -> pd.DataFrame:
-    """The analytics DataFrame of an already-read :class:`RunTable`."""
-    pd = require("pandas")
-    trials = run.trials
-    names = _column_names(list(run.params))
-    maximize = run.objective == "maximize"
-    values = [t["value"] if t["status"] in ("completed", "stopped") else None for t in trials]
-    done = [t["status"] == "completed" for t in trials]
-    ends = [t["end"] for t in trials]
-    ids = [t["id"] for t in trials]
-    best = best_so_far(values, done, ends, ids, maximize)
-    best_id = run.best_id()
-    data: dict[str, Any] = {
-        "trial_id": pd.array(ids, dtype="int64"),
-        "name": [t["name"] for t in trials],
-        "definition": [t["definition"] for t in trials],
-        "status": [t["status"] for t in trials],
-    }
-    for p, col in names.items():
-        data[col] = _typed(pd, [t["params"].get(p) for t in trials], run.params[p])
-    starts = [t["start"] for t in trials]
-    elapsed = [None if s is None or e is None else e - s for s, e in zip(starts, ends,
-                                                                        strict=True)]
-    data.update({
-        "objective": pd.array([math.nan if v is None else float(v) for v in values],
-                              dtype="float64"),
-        "best_so_far": pd.array(best, dtype="float64"),
-        "is_best": [t["id"] == best_id for t in trials],
-        "start": _times(pd, starts),
-        "end": _times(pd, ends),
-        "elapsed_s": pd.array([math.nan if x is None else float(x) for x in elapsed],
-                              dtype="float64"),
-        "failure_reason": [t["reason"] if t["status"] == "failed" else None for t in trials],
-        "resource": pd.array([t["resource"] for t in trials], dtype="Int64"),
-        "resource_used": pd.array([int(t["reports"][-1][0]) if t["reports"] else None
-                                   for t in trials], dtype="Int64"),
-        "n_reports": pd.array([len(t["reports"]) for t in trials], dtype="int64"),
-    })
-    df = pd.DataFrame(data)
-    df.index = pd.RangeIndex(len(df))
-    df.attrs.update({"objective": run.objective, "strategy": run.strategy,
-                     "metric": run.metric, "parameters": names})
-    return df
-
-
-def curve_frame(run: RunTable) -> pd.DataFrame:
-    """The intermediate-points DataFrame of an already-read :class:`RunTable`."""
-    pd = require("pandas")
-    rows: list[tuple[Any, ...]] = []
-    for t in run.trials:
-        for metric, points in t["metrics"].items():
-            is_obj = metric == t["objective_metric"]
-            rows.extend((t["id"], t["name"], t["definition"], t["status"], metric, is_obj,
-                         int(s), float(v)) for s, v in points)
-    df = pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
-    df = df.astype({"trial_id": "int64", "is_objective": "bool", "step": "int64",
-                    "value": "float64"})
-    df.attrs.update({"objective": run.objective, "metric": run.metric})
-    return df
+            return from_job_dir(path)
+        except HPOError as e:
+            raise ReportError(f"{path}: cannot read the job store: {e}") from e
+    if not path.is_file():
+        raise ReportError(f"{path}: no such file or directory")
+    data = read_json(path)
+    fmt = data.get("format")
+    if fmt == "hpo_core.bench":
+        raise ReportError(f"{path} is an 'hpo bench' results file: it has no trial table; "
+                          "'hpo report' draws its regret curves")
+    if fmt != "hpo_core.optimizer":
+        raise ReportError(f"{path}: expected a file written by Optimizer.save (format "
+                          f"'hpo_core.optimizer') or an 'hpo bench' results file, got format "
+                          f"{fmt!r}")
+    try:
+        opt = Optimizer.from_state_dict(data, str(path))
+    except HPOError as e:
+        raise ReportError(str(e)) from e
+    return from_optimizer(opt, str(path))
 
 
 def analytics(source: Any) -> pd.DataFrame:
@@ -206,14 +125,12 @@ def analytics(source: Any) -> pd.DataFrame:
 
     Args:
         source: an Optimizer, a TuningJob, a saved Optimizer file, a job directory, or a
-            :class:`~hpo_core.report.runs.RunTable`.
+            :class:`~hpo_core.tables.RunTable`.
 
     Raises:
         ReportError: a source that is none of these.
         ReportDependencyError: pandas is not installed.
     """
-    from hpo_core.report.runs import read_run
-
     return frame(read_run(source))
 
 
@@ -224,8 +141,6 @@ def curves(source: Any) -> pd.DataFrame:
     is each metric definition's name, and ``is_objective`` marks the tuning objective. Rows are
     in trial-id order, then metric name, then step.
     """
-    from hpo_core.report.runs import read_run
-
     return curve_frame(read_run(source))
 
 
@@ -235,8 +150,6 @@ def export_csv(source: Any, path: str | os.PathLike[str],
 
     Times are ISO 8601 UTC, missing values empty.
     """
-    from hpo_core.report.runs import read_run
-
     run = read_run(source)
     frame(run).to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
     if curves_path is not None:

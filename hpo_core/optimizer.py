@@ -24,8 +24,9 @@ import numpy as np
 from hpo_core.errors import HPOError, OptimizerError
 from hpo_core.persist import check_versioned, read_versioned, write_atomic
 from hpo_core.space import SearchSpace
-from hpo_core.stopping import make_stopper
 from hpo_core.strategies import History, make_strategy
+from hpo_core.strategies.stopping import make_stopper
+from hpo_core.tables import frame, from_optimizer
 from hpo_core.trial import Trial
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Optimizer"]
@@ -363,9 +364,7 @@ class Optimizer:
     def analytics(self) -> Any:
         """One row per trial as a pandas DataFrame (needs the ``report`` extra); the columns
         are listed in :mod:`hpo_core.analytics`."""
-        from hpo_core.analytics import analytics
-
-        return analytics(self)
+        return frame(from_optimizer(self))
 
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@
 
 It reads what the tuner's local backend (or SageMaker itself) provides: the ``SM_*`` variables,
 else the files under ``/opt/ml``. :func:`report` prints one line that the default metric
-regex (:func:`hpo_core.metrics.default_regex`) matches; call it once per epoch to give early
+regex (:func:`hpo_core.jobs.metrics.default_regex`) matches; call it once per epoch to give early
 stopping one point per epoch. :func:`fail` writes ``output/failure`` and exits, so the reason
 shows in ``hpo trials``.
 

@@ -1,4 +1,4 @@
-"""hpo_core.threads: XLA pinned for the hpo process only, its environment left as it was."""
+"""hpo_core.strategies.threads: XLA pinned for the hpo process only, its environment kept."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 _PROBE = """
 import json, os, sys
-from hpo_core.threads import pin_xla_threads
+from hpo_core.strategies.threads import pin_xla_threads
 first = pin_xla_threads()
 print(json.dumps({"first": first, "again": pin_xla_threads(),
                   "flags": os.environ.get("XLA_FLAGS"), "jax": "jax" in sys.modules}))

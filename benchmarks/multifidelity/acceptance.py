@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from hpo_core import Optimizer
 from hpo_core.benchmarks.multifidelity.compare import (
     budget_fraction_to_reach,
     regret_ratio,
@@ -53,8 +54,6 @@ def optimizer_factory(strategy: str = "random", **options: Any) -> Factory:
     ``min_resource=1, max_resource=problem.max_resource, eta=3``.
     """
     def make(problem: MultiFidelityProblem, seed: int) -> MultiFidelityOptimizer:
-        from hpo_core import Optimizer
-
         opts = dict(options)
         if strategy == "hyperband":
             opts.setdefault("min_resource", 1)

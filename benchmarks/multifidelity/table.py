@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from hpo_core.benchmarks.multifidelity.problems import Curve, MultiFidelityProblem, Params
+from hpo_core.benchmarks.multifidelity.base import Curve, MultiFidelityProblem, Params
 from hpo_core.errors import HPOError
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace
 

@@ -7,7 +7,7 @@
 
 Charts are Vega-Lite specifications built with Altair; the HTML page inlines the Vega
 JavaScript (no CDN, works offline), and PNG/SVG images are drawn by vl-convert without a
-browser. Modules: :mod:`~hpo_core.report.runs` (sources -> run table), :mod:`.data` (chart
+browser. Modules: :func:`hpo_core.analytics.read_run` (sources -> run table), :mod:`.data` (chart
 tables, importance, rungs, summary), :mod:`.charts` (the linked charts), :mod:`.page` and
 :mod:`.bench` (the two pages), :mod:`.html` (page assembly and images).
 """
@@ -18,7 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hpo_core.analytics import ReportError
+from hpo_core.analytics import read_run
+from hpo_core.errors import ReportError
+from hpo_core.report.bench import bench_chart, bench_page, read_bench
+from hpo_core.report.html import static_image
+from hpo_core.report.page import run_chart, run_page
+from hpo_core.tables import read_json
 
 __all__ = ["FORMATS", "report"]
 
@@ -31,8 +36,6 @@ def _is_bench(source: Any) -> bool:
         return source.get("format") == "hpo_core.bench"
     if not isinstance(source, str | os.PathLike) or not Path(source).is_file():
         return False
-    from hpo_core.report.runs import read_json
-
     return read_json(Path(source)).get("format") == "hpo_core.bench"
 
 
@@ -41,7 +44,7 @@ def report(source: Any, path: str | os.PathLike[str], format: str = "html") -> P
 
     Args:
         source: an Optimizer, a TuningJob, a saved Optimizer file, a job directory, a
-            :class:`~hpo_core.report.runs.RunTable`, or an ``hpo bench`` results file (or its
+            :class:`~hpo_core.tables.RunTable`, or an ``hpo bench`` results file (or its
             parsed dict).
         path: the file to write (its folder must exist).
         format: ``"html"`` (interactive, self-contained), ``"png"`` or ``"svg"`` (static).
@@ -59,22 +62,15 @@ def report(source: Any, path: str | os.PathLike[str], format: str = "html") -> P
     if not out.parent.is_dir():
         raise ReportError(f"{out}: the folder {out.parent} does not exist")
     if _is_bench(source):
-        from hpo_core.report.bench import bench_chart, bench_page, read_bench
-
         doc = read_bench(source)
         if format == "html":
             return _write(out, bench_page(doc).encode("utf-8"))
         chart = bench_chart(doc)
     else:
-        from hpo_core.report.page import run_chart, run_page
-        from hpo_core.report.runs import read_run
-
         run = read_run(source)
         if format == "html":
             return _write(out, run_page(run).encode("utf-8"))
         chart, _ = run_chart(run)
-    from hpo_core.report.html import static_image
-
     return _write(out, static_image(chart, format))
 
 

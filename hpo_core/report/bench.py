@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from hpo_core.analytics import ReportError, require
+from hpo_core.benchmarks.summary import summarize
+from hpo_core.errors import ReportError
 from hpo_core.report.html import embed_page, table_html
-from hpo_core.report.runs import read_json
+from hpo_core.tables import read_json, require
 
 __all__ = ["bench_chart", "bench_page", "read_bench", "regret_rows"]
 
@@ -116,8 +117,6 @@ def bench_chart(doc: dict[str, Any]) -> Any:
 
 
 def _summary_html(doc: dict[str, Any]) -> str:
-    from hpo_core.benchmarks.summary import summarize
-
     def num(v: float | None, fmt: str = ".3g") -> str:
         return "" if v is None else format(v, fmt)
 

@@ -13,8 +13,6 @@ import json
 import warnings
 from typing import Any
 
-from hpo_core.analytics import best_so_far, require
-from hpo_core.parameters import Categorical, Continuous, Integer
 from hpo_core.report.data import (
     free_params,
     importance,
@@ -22,7 +20,8 @@ from hpo_core.report.data import (
     rung_rows,
     trial_rows,
 )
-from hpo_core.report.runs import RunTable
+from hpo_core.space.parameters import Categorical, Continuous, Integer
+from hpo_core.tables import RunTable, best_so_far, require
 
 __all__ = ["DECORATION", "SELECTOR", "STATUS_COLORS", "dashboard", "selection_views"]
 

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import SearchSpaceError
-from hpo_core.parameters import Categorical, Continuous, Integer, Static
-from hpo_core.report.runs import RunTable
 from hpo_core.space import SearchSpace
+from hpo_core.space.parameters import Categorical, Continuous, Integer, Static
+from hpo_core.tables import RunTable
 
 __all__ = ["free_params", "importance", "parallel_rows", "rung_rows", "summary", "trial_rows"]
 

@@ -17,7 +17,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from hpo_core.analytics import require
+from hpo_core import __version__
+from hpo_core.report.charts import selection_views
+from hpo_core.tables import require
 
 __all__ = ["embed_page", "escape_json", "spec_of", "static_image", "table_html"]
 
@@ -76,8 +78,6 @@ def spec_of(chart: Any) -> dict[str, Any]:
     selections bound to their own layers only (:func:`~hpo_core.report.charts.selection_views`).
     """
     alt = require("altair")
-    from hpo_core.report.charts import selection_views
-
     with alt.data_transformers.enable("default", max_rows=None), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
         return selection_views(dict(chart.to_dict()))
@@ -123,8 +123,6 @@ def embed_page(title: str, intro_html: str, chart: Any, titles: Sequence[str],
     spec = spec_of(chart)
     boot = _BOOT % {"charts": escape_json(list(titles)), "spec": escape_json(spec)}
     made = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    from hpo_core import __version__
-
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"

@@ -9,7 +9,7 @@ from typing import Any
 from hpo_core.report.charts import dashboard
 from hpo_core.report.data import free_params, summary
 from hpo_core.report.html import embed_page, table_html
-from hpo_core.report.runs import RunTable
+from hpo_core.tables import RunTable
 
 __all__ = ["run_chart", "run_page"]
 

@@ -123,7 +123,7 @@ class HyperbandStrategy:
             return self._model.suggest(trial_id, history)
         return self._random.suggest(trial_id, history)
 
-    # ---- the stopper interface (hpo_core.stopping.Stopper)
+    # ---- the stopper interface (hpo_core.strategies.stopping.Stopper)
     def start_resource(self, trial_id: int) -> int:
         if self.mode == "stopping":  # the table registers the trial at its first report
             return self.max_resource

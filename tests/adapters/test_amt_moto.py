@@ -22,10 +22,10 @@ require("moto", "dev")
 from moto import mock_aws
 
 from hpo_core.adapters.sagemaker import LOG_GROUP, SageMakerBackend
-from hpo_core.amt_export import amt_request, validate
 from hpo_core.cli import main
-from hpo_core.job_errors import JobConfigError
-from hpo_core.tuner import TuningJob
+from hpo_core.errors import JobConfigError
+from hpo_core.jobs.amt_export import amt_request, validate
+from hpo_core.jobs.tuning_job import TuningJob
 from tests.adapters.sagemaker_fixtures import (
     DEFINITION,
     IMAGE,
@@ -180,7 +180,7 @@ def test_export_multi_algorithm_document() -> None:
 
 
 def test_export_amt_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from hpo_core.store import Store
+    from hpo_core.jobs.store import Store
 
     path = tmp_path / "job.json"
     path.write_text(json.dumps(DOC))

@@ -11,8 +11,8 @@ import pytest
 
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
 from hpo_core.adapters.docker import DockerBackend
-from hpo_core.job_errors import ExecutionError
-from hpo_core.metrics import MetricDefinition, MetricScraper
+from hpo_core.errors import ExecutionError
+from hpo_core.jobs.metrics import MetricDefinition, MetricScraper
 from tests.adapters.support import Lines, run_to_end
 
 pytestmark = pytest.mark.docker

@@ -21,7 +21,7 @@ import pytest
 
 from hpo_core.adapters.docker import DockerBackend
 from hpo_core.adapters.jobdefs import definitions_of
-from hpo_core.tuner import TuningJob
+from hpo_core.jobs.tuning_job import TuningJob
 from tests.adapters.support import Lines, run_to_end
 from tests.adapters.test_docker import make_request
 
@@ -92,7 +92,7 @@ def test_tuner_keeps_within_max_parallel(tmp_path: Path, busybox: str, job_name:
 
 def _recorded(directory: Path) -> int:
     """How many running trials have their container recorded in the job's store."""
-    from hpo_core.store import Store, is_job_dir
+    from hpo_core.jobs.store import Store, is_job_dir
 
     if not is_job_dir(directory):
         return 0
@@ -107,7 +107,7 @@ _TUNER = """
 import json, sys
 from hpo_core.adapters.docker import DockerBackend
 from hpo_core.adapters.jobdefs import definitions_of
-from hpo_core.tuner import TuningJob
+from hpo_core.jobs.tuning_job import TuningJob
 doc = json.load(open(sys.argv[1]))
 backend = DockerBackend(doc["HyperParameterTuningJobName"], definitions_of(doc), grace_s=1.0)
 TuningJob.from_dict(doc, base_dir=sys.argv[2], directory=sys.argv[3], backend=backend).run()

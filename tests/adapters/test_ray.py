@@ -81,7 +81,7 @@ def test_is_a_backend() -> None:
 
 
 def test_unreachable_cluster_is_a_configuration_error(tmp_path: Path) -> None:
-    from hpo_core.job_errors import ExecutionError
+    from hpo_core.errors import ExecutionError
 
     if ray.is_initialized():
         pytest.skip("a Ray instance is already running in this process")

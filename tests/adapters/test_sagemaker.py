@@ -28,8 +28,8 @@ from hpo_core.adapters.base import Backend, JobState
 from hpo_core.adapters.jobdefs import training_job_name
 from hpo_core.adapters.sagemaker import LOG_GROUP, SageMakerBackend
 from hpo_core.adapters.sagemaker_request import create_training_job_request
-from hpo_core.job_errors import ExecutionError
-from hpo_core.metrics import MetricDefinition, MetricScraper
+from hpo_core.errors import ExecutionError
+from hpo_core.jobs.metrics import MetricDefinition, MetricScraper
 from tests.adapters.sagemaker_fixtures import (
     ACCESS_KEY,
     DEFINITION,

@@ -15,7 +15,7 @@ require("boto3", "aws")
 from botocore.stub import Stubber
 
 from hpo_core.adapters.sagemaker_warm import amt_parent_results
-from hpo_core.job_errors import JobConfigError
+from hpo_core.errors import JobConfigError
 from tests.adapters.sagemaker_fixtures import NOW, clients
 
 PARENT = "xgb-parent"

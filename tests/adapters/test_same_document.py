@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hpo_core.tuner import TuningJob
+from hpo_core.jobs.tuning_job import TuningJob
 from tests.adapters.optional import require
 from tests.adapters.test_amt_moto import DOC, SimulatedSageMaker
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hpo_core.store import Store
+from hpo_core.jobs.store import Store
 from tests.jobs.helpers import base_doc, dump, write_script
 
 SCRIPT = """

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from hpo_core.cli import main
-from hpo_core.job_errors import JobConfigError
-from hpo_core.jobdoc import parse_document
+from hpo_core.errors import JobConfigError
+from hpo_core.jobs.document import parse_document
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, SearchSpace
 from tests.jobs.helpers import DELETE, base_doc, dump, with_change
@@ -243,7 +243,7 @@ def test_valid_document_json_and_yaml(tmp_path: Path, monkeypatch: pytest.Monkey
     assert d.name == "default" and d.objective_metric == "loss"
     assert d.metrics[0].name == "loss"  # the default regex
     (tmp_path / "job.yaml").write_text(yaml.safe_dump(doc))
-    from hpo_core.tuner import TuningJob
+    from hpo_core.jobs.tuning_job import TuningJob
 
     job = TuningJob.from_file(tmp_path / "job.yaml", directory=tmp_path / "elsewhere")
     assert job.directory == tmp_path / "elsewhere"

@@ -17,7 +17,7 @@ import pytest
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
 from hpo_core.adapters.local import LocalBackend
 from hpo_core.adapters.python import PythonBackend
-from hpo_core.job_errors import ExecutionError
+from hpo_core.errors import ExecutionError
 
 
 def _request(tmp_path: Path, script: str, **kw: Any) -> TrainingJobRequest:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hpo_core import training
-from hpo_core.metrics import MetricDefinition, MetricScraper, compile_regex, default_regex
+from hpo_core.jobs.metrics import MetricDefinition, MetricScraper, compile_regex, default_regex
 
 
 def _scraper(regex: str = r"loss=([^ ;]+)", extra: list[MetricDefinition] | None = None

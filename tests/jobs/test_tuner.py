@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from hpo_core.cli import main
-from hpo_core.job_errors import JobStateError
+from hpo_core.errors import JobStateError
+from hpo_core.jobs.store import Store
+from hpo_core.jobs.tuning_job import TuningJob
 from hpo_core.space import Continuous, SearchSpace, Static
-from hpo_core.store import Store
-from hpo_core.tuner import TuningJob
 from tests.jobs.helpers import base_doc, dump, with_change, write_script
 
 C = "HyperParameterTuningJobConfig"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from hpo_core.job_errors import JobConfigError
-from hpo_core.store import Store
-from hpo_core.tuner import TuningJob
+from hpo_core.errors import JobConfigError
+from hpo_core.jobs.store import Store
+from hpo_core.jobs.tuning_job import TuningJob
 from tests.jobs.helpers import base_doc, write_script
 
 C = "HyperParameterTuningJobConfig"

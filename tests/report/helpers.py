@@ -89,8 +89,8 @@ def _train(ctx: Any) -> float:
 
 def job_run(folder: Path, max_jobs: int = 8) -> Any:
     """A real small tuning job (in-process Python backend) run to completion; its
-    :class:`~hpo_core.tuner.TuningJob`."""
-    from hpo_core.tuner import TuningJob
+    :class:`~hpo_core.jobs.tuning_job.TuningJob`."""
+    from hpo_core.jobs.tuning_job import TuningJob
 
     ranges = SearchSpace({k: v for k, v in SPACE.params.items() if k != "batch"})
     doc = {

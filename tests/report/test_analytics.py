@@ -19,8 +19,9 @@ from hpo_core.analytics import (
     best_so_far,
     curves,
     export_csv,
+    read_run,
 )
-from hpo_core.report.runs import RunTable, read_run
+from hpo_core.tables import RunTable
 
 from .helpers import SPACE, job_run, need, optimizer_run
 
@@ -208,9 +209,9 @@ def test_a_folder_that_is_not_a_job_and_a_wrong_type(tmp_path: Path) -> None:
 
 
 def test_a_multi_definition_space_gives_one_column_per_parameter_name() -> None:
-    from hpo_core.report.runs import _job_params
+    from hpo_core.jobs.rules import combined_space
+    from hpo_core.jobs.run_table import _job_params
     from hpo_core.space import Categorical, Continuous, Integer, SearchSpace
-    from hpo_core.tuner_rules import combined_space
 
     a = SearchSpace({"lr": Continuous(1e-4, 1e-1, "log"), "depth": Integer(1, 8)})
     b = SearchSpace({"lr": Continuous(1e-4, 1e-1, "log"), "depth": Categorical(["s", "m"])})

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from hpo_core.analytics import ReportError
+from hpo_core.analytics import ReportError, read_run
 from hpo_core.cli import main
 from hpo_core.report import report
 from hpo_core.report.charts import dashboard
 from hpo_core.report.data import importance
-from hpo_core.report.runs import RunTable, read_run
+from hpo_core.tables import RunTable
 
 from .helpers import REPORT_PACKAGES, job_run, need, optimizer_run
 

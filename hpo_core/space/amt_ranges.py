@@ -8,20 +8,21 @@ AMT holds every number and categorical value as a string::
                                      "ScalingType": "Logarithmic"}],
      "CategoricalParameterRanges": [{"Name": "booster", "Values": ["gbtree", "dart"]}]}
 
-Categorical values stay the strings AMT holds. A document read with :func:`space_from_sagemaker`
-and written with :func:`space_to_sagemaker` comes back unchanged: the space remembers the
-entries it was read from (number spellings such as ``"1e-3"``, absent ``ScalingType``, empty
-lists). A space built in Python is written with ``repr`` for floats and ``str`` for ints.
+Categorical values stay the strings AMT holds. This module converts between those entries and
+parameter definitions; :class:`~hpo_core.space.SearchSpace` builds on it
+(``from_sagemaker`` / ``to_sagemaker``) and remembers the entries it was read from, so a
+document read and written again comes back unchanged (number spellings such as ``"1e-3"``,
+absent ``ScalingType``, empty lists). Parameters built in Python are written with ``repr`` for
+floats and ``str`` for ints.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hpo_core.errors import SearchSpaceError
-from hpo_core.parameters import (
+from hpo_core.space.parameters import (
     _AMT_SCALING,
     Categorical,
     Continuous,
@@ -31,8 +32,7 @@ from hpo_core.parameters import (
     hp_string,
 )
 
-if TYPE_CHECKING:
-    from hpo_core.space import SearchSpace
+__all__ = ["params_from_sagemaker", "params_to_sagemaker"]
 
 _KINDS = {
     "IntegerParameterRanges": Integer,
@@ -89,9 +89,14 @@ def _parse_entry(kind: type, entry: Any, path: str) -> tuple[str, Param]:
         raise SearchSpaceError(f"{path} (Name={name!r}): {e}") from None
 
 
-def space_from_sagemaker(cls: type[SearchSpace], parameter_ranges: Mapping[str, Any],
-                         static_hyperparameters: Mapping[str, str] | None) -> SearchSpace:
-    """See :meth:`SearchSpace.from_sagemaker`."""
+def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
+                          static_hyperparameters: Mapping[str, str] | None) -> dict[str, Param]:
+    """Parameter definitions from AMT's ``ParameterRanges`` and ``StaticHyperParameters``, in
+    document order (integer, continuous, categorical ranges, then statics).
+
+    Raises:
+        SearchSpaceError: an entry that is not AMT's shape, naming its field path.
+    """
     if not isinstance(parameter_ranges, Mapping):
         raise SearchSpaceError(
             f"ParameterRanges: expected an object, got {type(parameter_ranges).__name__}")
@@ -128,9 +133,7 @@ def space_from_sagemaker(cls: type[SearchSpace], parameter_ranges: Mapping[str, 
                 f"StaticHyperParameters[{name!r}]: also defined in ParameterRanges; a "
                 "hyperparameter is either tuned or static")
         params[name] = Static(value)
-    space = cls(params)
-    space._amt_source = copy.deepcopy(dict(parameter_ranges))
-    return space
+    return params
 
 
 def _number_text(x: int | float) -> str:
@@ -145,14 +148,11 @@ def _entry(name: str, p: Param) -> dict[str, Any]:
             "MaxValue": _number_text(p.max_value), "ScalingType": _AMT_SCALING[p.scaling]}
 
 
-def space_to_sagemaker(space: SearchSpace) -> dict[str, Any]:
-    """See :meth:`SearchSpace.to_sagemaker`."""
-    source = space._amt_source
-    if source is not None:
-        return copy.deepcopy(source)
+def params_to_sagemaker(params: Mapping[str, Param]) -> dict[str, Any]:
+    """AMT's ``ParameterRanges`` for these definitions (Static parameters are left out)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for key, kind in _KINDS.items():
-        entries = [_entry(n, p) for n, p in space.params.items() if type(p) is kind]
+        entries = [_entry(n, p) for n, p in params.items() if type(p) is kind]
         if entries:
             out[key] = entries
     return out

@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the job of ``args.dir``; 0 on success (errors are HPOError: exit 2)."""
-    from hpo_core.amt_export import amt_request, validate
+    from hpo_core.jobs.amt_export import amt_request, validate
 
     request = amt_request(_document(Path(args.dir)), role_arn=args.role_arn,
                           output_path=args.output_path, instance_type=args.instance_type,
@@ -62,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _document(path: Path) -> dict[str, Any]:
-    from hpo_core.job_errors import JobStateError
+    from hpo_core.errors import JobStateError
 
     if path.is_dir():
-        from hpo_core.store import Store
+        from hpo_core.jobs.store import Store
 
         store = Store(path)
         try:
@@ -75,6 +75,6 @@ def _document(path: Path) -> dict[str, Any]:
         if doc is None:
             raise JobStateError(f"{path}: the job directory holds no job document yet")
         return dict(doc)
-    from hpo_core.jobdoc import load_document
+    from hpo_core.jobs.document import load_document
 
     return load_document(path)

@@ -2,7 +2,7 @@
 ``"Local"`` block, read and validated up front into a :class:`JobSpec`.
 
 Every field is checked before anything runs; the first problem raises
-:class:`~hpo_core.job_errors.JobConfigError` whose ``path`` names the field::
+:class:`~hpo_core.errors.JobConfigError` whose ``path`` names the field::
 
     HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs: expected an integer
     >= 1, got '3x' (str)
@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hpo_core.errors import OptimizerError
-from hpo_core.job_errors import JobConfigError
-from hpo_core.jobdoc_fields import Obj
-from hpo_core.jobdoc_sections import (
+from hpo_core.errors import JobConfigError, OptimizerError
+from hpo_core.jobs.fields import Obj
+from hpo_core.jobs.metrics import MetricDefinition
+from hpo_core.jobs.rules import combined_space
+from hpo_core.jobs.sections import (
     BACKENDS,
     JOB_NAME,
     AnyKeys,
@@ -56,9 +57,8 @@ from hpo_core.jobdoc_sections import (
     read_strategy_config,
     read_warm_start,
 )
-from hpo_core.metrics import MetricDefinition
+from hpo_core.optimizer import Optimizer
 from hpo_core.space import Continuous, SearchSpace
-from hpo_core.tuner_rules import combined_space
 
 __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "document_from_space",
            "load_document",
@@ -369,8 +369,6 @@ def _check_strategy(strategy: str, definitions: list[Definition], objective_type
                 f"Grid has {size} combinations, fewer than MaxNumberOfTrainingJobs={max_jobs}; "
                 f"expected at most {size} (or leave it out)")
         max_jobs = size if max_jobs is None else max_jobs
-    from hpo_core.optimizer import Optimizer
-
     space = combined_space({d.name: d.space for d in definitions})
     try:  # let the Optimizer say which strategies (and early stopping) it has
         Optimizer(space, STRATEGIES[strategy], objective_type, seed or 0, **options)
@@ -392,7 +390,7 @@ def document_from_space(name: str, space: SearchSpace, *, metric: str, objective
                         max_parallel: int, strategy: str, regex: str | None,
                         channels: dict[str, str] | None, directory: str | Path | None,
                         seed: int | None, max_runtime_s: int | None) -> dict[str, Any]:
-    """The job document of :class:`~hpo_core.tuner.TuningJob`'s Python form (see there)."""
+    """The job document of :class:`~hpo_core.jobs.TuningJob`'s Python form (see there)."""
     limits: dict[str, Any] = {"MaxNumberOfTrainingJobs": max_jobs,
                               "MaxParallelTrainingJobs": max_parallel}
     if max_runtime_s is not None:

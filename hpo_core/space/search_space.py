@@ -40,6 +40,7 @@ the nearest representable value above it, within a few ulps of the range width.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import SearchSpaceError
-from hpo_core.parameters import (
+from hpo_core.space.amt_ranges import params_from_sagemaker, params_to_sagemaker
+from hpo_core.space.parameters import (
     _AMT_SCALING,
     _PARAM_TYPES,
     INTEGER_LIMIT,
@@ -340,17 +342,18 @@ class SearchSpace:
     @classmethod
     def from_sagemaker(cls, parameter_ranges: Mapping[str, Any],
                        static_hyperparameters: Mapping[str, str] | None = None) -> SearchSpace:
-        """Read AMT's ``ParameterRanges`` (and optional ``StaticHyperParameters``)."""
-        from hpo_core.sagemaker_ranges import space_from_sagemaker
-
-        return space_from_sagemaker(cls, parameter_ranges, static_hyperparameters)
+        """Read AMT's ``ParameterRanges`` (and optional ``StaticHyperParameters``); the space
+        remembers the entries, so :meth:`to_sagemaker` gives them back unchanged."""
+        space = cls(params_from_sagemaker(parameter_ranges, static_hyperparameters))
+        space._amt_source = copy.deepcopy(dict(parameter_ranges))
+        return space
 
     def to_sagemaker(self) -> dict[str, Any]:
         """AMT's ``ParameterRanges`` for this space (Static parameters are not ranges: see
         :meth:`static_hyperparameters`)."""
-        from hpo_core.sagemaker_ranges import space_to_sagemaker
-
-        return space_to_sagemaker(self)
+        if self._amt_source is not None:
+            return copy.deepcopy(self._amt_source)
+        return params_to_sagemaker(self._params)
 
     def static_hyperparameters(self) -> dict[str, str]:
         """The Static parameters as AMT ``StaticHyperParameters`` strings."""

@@ -8,10 +8,10 @@
 The tuner keeps up to MaxParallelTrainingJobs training jobs running, asks the Optimizer for a
 batch when slots are free, and ends at MaxNumberOfTrainingJobs, MaxRuntimeInSeconds (the sum
 of the tuner's running time over resumes), a completion criterion (see
-:mod:`hpo_core.tuner_rules`), an exhausted search space, or ``stop()``; running jobs are then
+:mod:`hpo_core.jobs.rules`), an exhausted search space, or ``stop()``; running jobs are then
 stopped (SIGTERM, SIGKILL after the grace period).
 
-Durability (see :mod:`hpo_core.store`): each trial transition is committed, with the
+Durability (see :mod:`hpo_core.jobs.store`): each trial transition is committed, with the
 Optimizer's ``state_dict()``, before it is acted on. After a crash, ``run()`` rebuilds the
 Optimizer from the store, makes sure the jobs the dead tuner started no longer run, and
 re-queues them under the same training job name (their metrics are cleared, ``checkpoints/``
@@ -25,7 +25,7 @@ command that cannot run at all (not found) fails the tuning job. A tuning job wh
 training job completed ends ``Failed``.
 
 Intermediate objective values all go through one method,
-:meth:`hpo_core.tuner_engine.Engine._report`: the one place early stopping (``Auto``: AMT's
+:meth:`hpo_core.jobs.engine.Engine._report`: the one place early stopping (``Auto``: AMT's
 median rule) and Hyperband act, through ``Optimizer.report(trial, step, value)``. A "stop" is
 committed, then the job gets SIGTERM; its value is its last report and its status
 ``Stopped``. Under Hyperband a job reporting past MaxResource is stopped there and counts as
@@ -40,17 +40,21 @@ from pathlib import Path
 from typing import Any
 
 from hpo_core.adapters.base import Backend
-from hpo_core.job_errors import JobStateError
-from hpo_core.jobdoc import (
+from hpo_core.adapters.local import LocalBackend
+from hpo_core.adapters.python import PythonBackend
+from hpo_core.errors import JobStateError
+from hpo_core.jobs.document import (
     JobSpec,
     document_from_space,
     load_document,
     parse_document,
 )
+from hpo_core.jobs.engine import Engine
+from hpo_core.jobs.run_table import from_job_dir
+from hpo_core.jobs.store import Store
+from hpo_core.jobs.views import Progress, describe, summaries
 from hpo_core.space import SearchSpace
-from hpo_core.store import Store
-from hpo_core.tuner_engine import Engine
-from hpo_core.tuner_views import Progress, describe, summaries
+from hpo_core.tables import frame
 
 __all__ = ["TuningJob"]
 
@@ -112,7 +116,7 @@ class TuningJob:
     def from_spec(cls, spec: JobSpec, backend: Backend | None = None,
                   function: Callable[..., Any] | None = None,
                   poll_interval: float = 0.05) -> TuningJob:
-        """A job from a validated :class:`~hpo_core.jobdoc.JobSpec`."""
+        """A job from a validated :class:`~hpo_core.jobs.document.JobSpec`."""
         job = cls.__new__(cls)
         job._setup(spec, backend, function, poll_interval)
         return job
@@ -171,9 +175,7 @@ class TuningJob:
 
     def analytics(self) -> Any:
         """One row per training job as a pandas DataFrame (needs the ``report`` extra)."""
-        from hpo_core.analytics import analytics
-
-        return analytics(self.directory)
+        return frame(from_job_dir(self.directory))
 
     def stop(self) -> None:
         """Ask the tuner running this job (in any process) to stop it."""
@@ -207,8 +209,6 @@ class TuningJob:
 def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Backend:
     """The backend ``Local.Backend`` names (adapters are imported only when chosen)."""
     if spec.backend == "python" or function is not None:
-        from hpo_core.adapters.python import PythonBackend
-
         return PythonBackend(function)
     if spec.backend in ("docker", "sagemaker", "ray"):
         import importlib
@@ -217,6 +217,4 @@ def _default_backend(spec: JobSpec, function: Callable[..., Any] | None) -> Back
         cls = {"docker": "DockerBackend", "sagemaker": "SageMakerBackend",
                "ray": "RayBackend"}[spec.backend]
         return getattr(module, cls).from_document(spec.document)  # type: ignore[no-any-return]
-    from hpo_core.adapters.local import LocalBackend
-
     return LocalBackend()

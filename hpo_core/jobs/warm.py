@@ -4,7 +4,7 @@ A parent named in ``WarmStartConfig.ParentHyperParameterTuningJobs`` is looked u
 directory next to this job's directory (``runs/<parent name>`` for ``runs/<child name>``).
 Its objective (metric name and type) must equal the child's. Each parent training job of a
 definition with the same ``DefinitionName`` is mapped with
-:func:`hpo_core.tuner_rules.map_observation` (the table there says what happens to changed
+:func:`hpo_core.jobs.rules.map_observation` (the table there says what happens to changed
 ranges and added or removed parameters); for ``IdenticalDataAndAlgorithm`` the parent's
 hyperparameter names, static values and command must also equal the child's.
 """
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpo_core.job_errors import JobConfigError
-from hpo_core.jobdoc import JobSpec, parse_document
+from hpo_core.errors import JobConfigError
+from hpo_core.jobs.document import JobSpec, parse_document
+from hpo_core.jobs.rules import DEFINITION_PARAM, map_observation
+from hpo_core.jobs.store import Store, is_job_dir
 from hpo_core.space import SearchSpace, Static
-from hpo_core.store import Store, is_job_dir
-from hpo_core.tuner_rules import DEFINITION_PARAM, map_observation
 
 __all__ = ["warm_start_observations"]
 

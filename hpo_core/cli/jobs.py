@@ -68,11 +68,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from hpo_core.tuner import TuningJob
+    from hpo_core.jobs.tuning_job import TuningJob
 
     job = TuningJob.from_file(args.file, directory=args.dir)
     if job.spec.strategy == "Bayesian":  # only the GP strategy starts JAX
-        from hpo_core.threads import pin_xla_threads
+        from hpo_core.strategies.threads import pin_xla_threads
 
         pin_xla_threads()
     previous = signal.signal(signal.SIGTERM, _terminate)  # like Ctrl-C: end cleanly, resumable
@@ -101,13 +101,13 @@ def _terminate(signum: int, frame: Any) -> None:
 
 
 def _store(directory: str) -> Any:
-    from hpo_core.store import Store
+    from hpo_core.jobs.store import Store
 
     return Store(directory)
 
 
 def _describe(args: argparse.Namespace) -> int:
-    from hpo_core.tuner_views import describe
+    from hpo_core.jobs.views import describe
 
     store = _store(args.dir)
     try:
@@ -118,7 +118,7 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _trials(args: argparse.Namespace) -> int:
-    from hpo_core.tuner_views import describe, format_table, summaries
+    from hpo_core.jobs.views import describe, format_table, summaries
 
     store = _store(args.dir)
     try:
@@ -165,9 +165,9 @@ def _stop_offline(store: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from hpo_core.job_errors import JobStateError
-    from hpo_core.store import DB_NAME, Store
-    from hpo_core.tuner_views import describe
+    from hpo_core.errors import JobStateError
+    from hpo_core.jobs.store import DB_NAME, Store
+    from hpo_core.jobs.views import describe
 
     root = Path(args.root)
     if not root.is_dir():
@@ -213,7 +213,7 @@ def _job_dirs(root: Path, db_name: str, depth: int = 4) -> list[Path]:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    from hpo_core.job_errors import JobStateError
+    from hpo_core.errors import JobStateError
 
     store = _store(args.dir)
     try:

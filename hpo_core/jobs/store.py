@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hpo_core.job_errors import JobStateError
+from hpo_core.errors import JobStateError
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "TrialRow", "is_job_dir"]
 

@@ -1,7 +1,7 @@
 """The tuner's engine: the loop that runs one tuning job in its job directory.
 
-Used by :meth:`hpo_core.tuner.TuningJob.run` (see :mod:`hpo_core.tuner` for the behaviour:
-limits, completion, retries, durability and resume). One ``Engine`` runs one session of a
+Used by :meth:`hpo_core.jobs.TuningJob.run` (see :mod:`hpo_core.jobs.tuning_job` for the
+behaviour: limits, completion, retries, durability and resume). One ``Engine`` runs one session of a
 job: it holds the store's lock, the Optimizer, the running training jobs and the queue of log
 lines that the backends' reader threads fill; everything else happens on the caller's thread.
 """
@@ -16,21 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
-from hpo_core.errors import OptimizerError
-from hpo_core.job_errors import ExecutionError
-from hpo_core.jobdoc import Definition, JobSpec
-from hpo_core.metrics import MetricScraper
-from hpo_core.optimizer import Optimizer, Trial
-from hpo_core.store import Store, TrialRow
-from hpo_core.tuner_rules import (
+from hpo_core.errors import ExecutionError, OptimizerError
+from hpo_core.jobs.document import Definition, JobSpec
+from hpo_core.jobs.metrics import MetricScraper
+from hpo_core.jobs.rules import (
     check_same_job,
     combined_space,
     completion_reason,
     converged,
     split_params,
 )
-from hpo_core.tuner_views import Progress
-from hpo_core.tuner_warm import warm_start_observations
+from hpo_core.jobs.store import Store, TrialRow
+from hpo_core.jobs.views import Progress
+from hpo_core.jobs.warm import warm_start_observations
+from hpo_core.optimizer import Optimizer, Trial
 
 __all__ = ["FINISHED", "Engine"]
 

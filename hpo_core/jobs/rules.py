@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hpo_core.job_errors import JobStateError
+from hpo_core.errors import JobStateError
 from hpo_core.space import Categorical, Continuous, Integer, Param, SearchSpace, Static
 
 __all__ = ["DEFINITION_PARAM", "check_same_job", "combined_space", "completion_reason",

@@ -1,7 +1,7 @@
 """Sections of the job document, each read and validated by one function for
-:mod:`hpo_core.jobdoc`: the ``Local`` block, strategy config, completion criteria, warm start,
-tags, ranges, metric definitions and input channels. Errors are
-:class:`~hpo_core.job_errors.JobConfigError` naming the field path.
+:mod:`hpo_core.jobs.document`: the ``Local`` block, strategy config, completion criteria,
+warm start, tags, ranges, metric definitions and input channels. Errors are
+:class:`~hpo_core.errors.JobConfigError` naming the field path.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hpo_core.errors import SearchSpaceError
-from hpo_core.job_errors import JobConfigError
-from hpo_core.jobdoc_fields import Obj, show
-from hpo_core.metrics import MetricDefinition, compile_regex, default_regex
+from hpo_core.errors import JobConfigError, SearchSpaceError
+from hpo_core.jobs.fields import Obj, show
+from hpo_core.jobs.metrics import MetricDefinition, compile_regex, default_regex
 from hpo_core.space import SearchSpace
 
 __all__ = ["BACKENDS", "EPOCH_NAMES", "JOB_NAME", "AnyKeys", "Completion", "WarmStart",

@@ -17,8 +17,8 @@ from hpo_core import __version__
 from hpo_core.errors import HPOError
 
 #: (module, attribute prefix) of every subcommand, in help order.
-_SUBCOMMANDS = ("hpo_core.benchmarks.cli", "hpo_core.jobs_cli", "hpo_core.report_cli",
-               "hpo_core.amt_cli")
+_SUBCOMMANDS = ("hpo_core.benchmarks.cli", "hpo_core.cli.jobs", "hpo_core.cli.report",
+               "hpo_core.cli.amt")
 
 
 def build_parser() -> argparse.ArgumentParser:

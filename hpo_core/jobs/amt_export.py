@@ -5,7 +5,7 @@ is the document without ``"Local"``, completed the way our tuner reads it:
 
 - every definition's AlgorithmSpecification gets TrainingInputMode ``File`` when it has none,
   and a MetricDefinition for its objective metric when it defines none (the regex the local
-  tuner uses, :func:`hpo_core.metrics.default_regex`), so AMT reads the same value;
+  tuner uses, :func:`hpo_core.jobs.metrics.default_regex`), so AMT reads the same value;
 - StoppingCondition gets MaxRuntimeInSeconds 86400 (the local default) when absent;
 - range bounds and categorical values given as numbers become strings;
 - fields only SageMaker needs and the document leaves out (RoleArn, OutputDataConfig,
@@ -24,8 +24,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from hpo_core.job_errors import JobConfigError
-from hpo_core.metrics import default_regex
+from hpo_core.errors import JobConfigError
+from hpo_core.jobs.metrics import default_regex
 
 __all__ = ["amt_request", "validate"]
 

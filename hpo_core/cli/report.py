@@ -50,8 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = _format(args)
     if args.csv or args.curves_csv:
-        from hpo_core.analytics import curve_frame, frame
-        from hpo_core.report.runs import read_run
+        from hpo_core.analytics import curve_frame, frame, read_run
 
         table = read_run(args.source)
         if args.csv:

@@ -1,6 +1,6 @@
 """Typed readers for job-document fields: each checks one value and raises
-:class:`~hpo_core.job_errors.JobConfigError` naming the field path, the value received and what
-was expected. Used by :mod:`hpo_core.jobdoc`.
+:class:`~hpo_core.errors.JobConfigError` naming the field path, the value received and what
+was expected. Used by :mod:`hpo_core.jobs.document`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hpo_core.job_errors import JobConfigError
+from hpo_core.errors import JobConfigError
 
 __all__ = ["Obj", "show"]
 

@@ -14,8 +14,8 @@ import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from hpo_core.store import Store
-from hpo_core.tuner_rules import not_improving_count
+from hpo_core.jobs.rules import not_improving_count
+from hpo_core.jobs.store import Store
 
 __all__ = ["Progress", "describe", "format_table", "summaries"]
 

@@ -1,0 +1,38 @@
+"""Search spaces: parameter definitions, the space and its unit-cube encoding, AMT's ranges.
+
+Modules, lowest first: :mod:`.parameters` (``Continuous``, ``Integer``, ``Categorical``,
+``Static`` and their scalings), :mod:`.amt_ranges` (AMT's ``ParameterRanges`` entries <->
+definitions), :mod:`.search_space` (:class:`SearchSpace`: validation, encode/decode, grids).
+"""
+
+from __future__ import annotations
+
+from hpo_core.space.search_space import (
+    _AMT_SCALING,
+    INTEGER_LIMIT,
+    Categorical,
+    Continuous,
+    Coordinate,
+    Grid,
+    Integer,
+    Param,
+    SearchSpace,
+    Static,
+    hp_string,
+    resolve_auto_scaling,
+)
+
+__all__ = [
+    "INTEGER_LIMIT",
+    "_AMT_SCALING",
+    "Categorical",
+    "Continuous",
+    "Coordinate",
+    "Grid",
+    "Integer",
+    "Param",
+    "SearchSpace",
+    "Static",
+    "hp_string",
+    "resolve_auto_scaling",
+]
