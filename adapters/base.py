@@ -10,7 +10,10 @@ A backend gets a :class:`TrainingJobRequest` (plain data: names, paths, strings)
 Contract for implementers:
 
 - ``on_line`` is called for every stdout/stderr line as it arrives (possibly from a reader
-  thread), and every line is delivered before ``poll`` first reports a final state.
+  thread), and every line is delivered before ``poll`` first reports a final state. It may
+  block (the tuner's back-pressure): read the next line only after it returns. A line longer
+  than :data:`LINE_LIMIT` goes whole to the log file and cut to its first ``LINE_LIMIT``
+  bytes to ``on_line`` (:func:`read_pieces` does both in bounded memory).
 - ``start`` raises :class:`~hpo_core.errors.ExecutionError` whose ``action`` says what the
   tuner should do (``retry`` / ``fail_trial`` / ``abort``); vendor errors are translated with
   ``raise ... from e``.
@@ -22,19 +25,22 @@ Adapters import only this module and plain data types, never the optimizer or st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import IO, Any, Protocol, runtime_checkable
 
-__all__ = ["FAILURE_LIMIT", "FINAL_STATES", "Backend", "JobState", "LineSink",
-           "TrainingJobRequest", "read_failure", "timeout_state"]
+__all__ = ["FAILURE_LIMIT", "FINAL_STATES", "LINE_LIMIT", "Backend", "JobState", "LineSink",
+           "TrainingJobRequest", "read_failure", "read_pieces", "timeout_state"]
 
 #: ``on_line(stream, line)``: ``stream`` is ``"stdout"`` or ``"stderr"``; ``line`` has no newline.
 LineSink = Callable[[str, str], None]
 FINAL_STATES = ("Completed", "Failed", "Stopped")
 #: Failure reasons are cut to this many characters (as SageMaker's FailureReason).
 FAILURE_LIMIT = 1024
+#: Bytes of one log line passed to ``on_line`` (CloudWatch caps a log event at 256 KB): a longer
+#: line is kept whole in the log file and scraped on its first ``LINE_LIMIT`` bytes.
+LINE_LIMIT = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -135,3 +141,27 @@ def timeout_state(max_runtime_s: float | None, exit_code: int | None = None) -> 
     limit = "?" if max_runtime_s is None else f"{max_runtime_s:g}"
     return JobState("Failed", f"MaxRuntimeExceeded: the job ran longer than "
                     f"MaxRuntimeInSeconds={limit} and was stopped", exit_code=exit_code)
+
+
+def read_pieces(pipe: IO[bytes], limit: int = LINE_LIMIT) -> Iterator[tuple[bytes, str | None]]:
+    """Read a byte stream in pieces of at most ``limit`` bytes, whatever its line lengths.
+
+    Yields ``(piece, line)``: every piece goes to the log file as it is; ``line`` is set on the
+    piece that ends a line: the line's first ``limit`` bytes, decoded (UTF-8, errors
+    replaced), without its newline. A stream that ends inside a line gets ``(b"\\n", line)``,
+    so the log ends with a newline.
+    """
+    head: bytes | None = None  # the first piece of a line longer than one piece
+    for piece in iter(lambda: pipe.readline(limit), b""):
+        if piece.endswith(b"\n"):
+            yield piece, _decode(piece if head is None else head)
+            head = None
+        else:
+            head = piece if head is None else head
+            yield piece, None
+    if head is not None:
+        yield b"\n", _decode(head)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r\n")

@@ -46,6 +46,7 @@ from hpo_core.adapters.base import (
     LineSink,
     TrainingJobRequest,
     read_failure,
+    read_pieces,
     timeout_state,
 )
 
@@ -195,14 +196,21 @@ class LocalBackend:
 
     @staticmethod
     def _read(h: _Handle, stream: str, pipe: IO[bytes], on_line: LineSink) -> None:
-        for raw in iter(pipe.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        for piece, line in read_pieces(pipe):  # bounded memory, whatever the line lengths
             with h.lock:
                 if h.log is not None:
-                    h.log.write(raw if raw.endswith(b"\n") else raw + b"\n")
-                    h.log.flush()
-                h.tail.append(line)
-            on_line(stream, line)
+                    try:
+                        h.log.write(piece)
+                        h.log.flush()
+                    except OSError as e:  # a full disk: keep reading, or the job blocks
+                        h.tail.append(f"=== the log stopped: {e}")
+                        with contextlib.suppress(OSError):
+                            h.log.close()
+                        h.log = None
+                if line is not None:
+                    h.tail.append(line)
+            if line is not None:
+                on_line(stream, line)
         pipe.close()
 
     def poll(self, handle: _Handle) -> JobState:

@@ -246,3 +246,66 @@ def test_python_is_the_running_interpreter(tmp_path: Path) -> None:
     _wait(backend, backend.start(_request(tmp_path, "import sys\nprint(sys.executable)\n"),
                                  lambda s, x: lines.append(x)))
     assert os.path.realpath(lines[0]) == os.path.realpath(sys.executable)
+
+
+def test_read_pieces_keeps_every_byte_and_cuts_long_lines() -> None:
+    import io
+
+    from hpo_core.adapters.base import read_pieces
+
+    data = b"short\n" + b"x" * 25 + b"\n" + b"y" * 10 + b"\r\n" + b"tail"
+    pieces = list(read_pieces(io.BufferedReader(io.BytesIO(data)), limit=8))
+    assert b"".join(p for p, _ in pieces) == data + b"\n"
+    assert [line for _, line in pieces if line is not None] == [
+        "short", "x" * 8, "y" * 8, "tail"]
+    assert max(len(p) for p, _ in pieces) <= 8
+
+
+def test_a_long_line_is_logged_whole_and_passed_on_cut(tmp_path: Path) -> None:
+    from hpo_core.adapters.base import LINE_LIMIT
+
+    script = """
+    import sys
+    sys.stdout.write("z" * 3_000_000)
+    sys.stdout.write("\\nloss=0.5\\n")
+    sys.stdout.write("unterminated")
+    """
+    lines: list[str] = []
+    backend = LocalBackend()
+    handle = backend.start(_request(tmp_path, script), lambda _s, line: lines.append(line))
+    assert _wait(backend, handle).status == "Completed"
+    assert [len(x) for x in lines] == [LINE_LIMIT, len("loss=0.5"), len("unterminated")]
+    log = (tmp_path / "logs" / "j.log").read_bytes()
+    assert b"z" * 3_000_000 + b"\nloss=0.5\nunterminated\n" in log
+
+
+def test_a_log_that_cannot_be_written_does_not_block_the_job(tmp_path: Path) -> None:
+    import errno
+
+    class FullDisk:
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    gate = tmp_path / "gate"
+    script = f"""
+    import os, time
+    while not os.path.exists({str(gate)!r}):
+        time.sleep(0.01)
+    for i in range(20000):
+        print("line", i, "x" * 100)
+    print("loss=0.5")
+    """
+    lines: list[str] = []
+    backend = LocalBackend()
+    handle = backend.start(_request(tmp_path, script), lambda _s, line: lines.append(line))
+    handle.log = FullDisk()  # the disk fills up after the job started
+    gate.touch()
+    state = _wait(backend, handle)  # the pipe is still read: no job blocked on it
+    assert state.status == "Completed" and lines[-1] == "loss=0.5" and len(lines) == 20001
+    assert b"line 0 " not in (tmp_path / "logs" / "j.log").read_bytes()  # it could not be
