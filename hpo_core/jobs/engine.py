@@ -2,14 +2,16 @@
 
 Used by :meth:`hpo_core.jobs.TuningJob.run` (see :mod:`hpo_core.jobs.tuning_job` for the
 behaviour: limits, completion, retries, durability and resume). One ``Engine`` runs one session of a
-job: it holds the store's lock, the Optimizer, the running training jobs and the queue of log
-lines that the backends' reader threads fill; everything else happens on the caller's thread.
+job: it holds the store's lock, the Optimizer, the running training jobs and the
+:class:`~hpo_core.jobs.feed.Feed` that the backends' reader threads fill with the metrics they
+found (each line is searched on its reader thread, so no regex can hold this loop, and the
+feed is bounded, so a job that prints faster than the loop stores waits for it); everything
+else happens on the caller's thread.
 """
 
 from __future__ import annotations
 
 import hashlib
-import queue
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,9 @@ from typing import Any
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
 from hpo_core.errors import ExecutionError, OptimizerError
 from hpo_core.jobs.document import Definition, JobSpec
+from hpo_core.jobs.feed import Feed, line_sink
 from hpo_core.jobs.metrics import MetricScraper
+from hpo_core.jobs.patterns import PatternSet
 from hpo_core.jobs.rules import (
     check_same_job,
     combined_space,
@@ -70,7 +74,9 @@ class Engine:
         self._space = combined_space({d.name: d.space for d in spec.definitions})
         self._maximize = spec.objective_type == "Maximize"
         self._running: dict[int, _Running] = {}
-        self._lines: queue.Queue[tuple[int, str]] = queue.Queue()
+        self._patterns = {d.name: PatternSet([(m.name, m.regex) for m in d.metrics])
+                          for d in spec.definitions}
+        self._feed = Feed()
         self._ending: tuple[str, str] | None = None
         self._exhausted = False
 
@@ -130,13 +136,13 @@ class Engine:
             return False
         d = self._defs[row["definition"]]
         tid = row["id"]
+        scraper = self._scraper(d)
         handle = adopt(row["process"], self._request(row, d, row["attempts"] or 1),
-                       lambda _s, line: self._lines.put((tid, line)))
+                       line_sink(self._feed, tid, scraper))
         if handle is None:
             return False
         self._store.update_trial(tid, "adopted", clear_metrics=True)
-        self._running[tid] = _Running(row, d, self._opt.trials[row["opt_id"]], handle,
-                                      MetricScraper(list(d.metrics), d.objective_metric))
+        self._running[tid] = _Running(row, d, self._opt.trials[row["opt_id"]], handle, scraper)
         self._progress.event(f"{row['name']}: adopted (still running)")
         return True
 
@@ -168,11 +174,14 @@ class Engine:
                     self._end(*self._ending)
                     return
                 self._show()
-                time.sleep(self._poll)
+                self._feed.wait(self._poll)  # less when the feed fills up
         except BaseException:
+            self._feed.close()  # no reader waits on a loop that is gone
             for run in self._running.values():  # leave no orphan; they are re-queued on resume
                 self._backend.reap(self._backend.process_info(run.handle))
             raise
+        finally:
+            self._feed.close()
 
     # ------------------------------------------------------------------ starting
     def _nothing_left(self) -> bool:
@@ -250,16 +259,16 @@ class Engine:
         request = self._request(row, d, attempt)
         row = {**row, "attempts": attempt}
         tid = row["id"]
+        scraper = self._scraper(d)
         try:
-            handle = self._backend.start(request, lambda _s, line: self._lines.put((tid, line)))
+            handle = self._backend.start(request, line_sink(self._feed, tid, scraper))
         except ExecutionError as e:
             self._handle_state(row, trial, d, JobState(
                 "Failed", str(e), retryable=e.action == "retry"), None)
             if e.action == "abort":
                 self._begin_end("Failed", f"training job {row['name']} could not start: {e}")
             return
-        self._running[tid] = _Running(row, d, trial, handle, MetricScraper(
-            list(d.metrics), d.objective_metric))
+        self._running[tid] = _Running(row, d, trial, handle, scraper)
         self._store.update_trial(tid, "process", process=self._backend.process_info(handle))
         self._progress.event(f"{row['name']}: started" + (f" (attempt {attempt})"
                                                           if attempt > 1 else ""))
@@ -273,22 +282,24 @@ class Engine:
             log_path=Path(row["log_path"]), attempt=attempt, definition=d.name)
 
     # ------------------------------------------------------------------ metrics
+    def _scraper(self, d: Definition) -> MetricScraper:
+        return MetricScraper(list(d.metrics), d.objective_metric, self._patterns[d.name])
+
     def _drain(self) -> None:
         points: list[tuple[int, str, int, float]] = []
-        while True:
-            try:
-                tid, line = self._lines.get_nowait()
-            except queue.Empty:
-                break
+        for tid, scraper, found in self._feed.take():
             run = self._running.get(tid)
-            if run is None or run.stopping:
+            if run is None or run.stopping or run.scraper is not scraper:
                 continue  # logged by the backend; not reported after a stop
-            for u in run.scraper.feed(line):
+            for u in run.scraper.apply(found):
                 if u.name == run.definition.objective_metric and not self._report(
                         run, u.step, u.value):
                     run.scraper.drop_last(u.name)  # past MaxResource: not a step of the job
                     continue
                 points.append((tid, u.name, u.step, u.value))
+            for name, note in run.scraper.pop_notes():
+                self._store.add_event(tid, "metric_note", f"{name}: {note}")
+                self._progress.event(f"{run.row['name']}: metric {name!r}: {_first(note)}")
         self._store.add_metrics(points)
 
     def _report(self, run: _Running, step: int, value: float) -> bool:
@@ -324,8 +335,12 @@ class Engine:
 
     # ------------------------------------------------------------------ finishing
     def _poll_running(self) -> None:
-        done = [(tid, s) for tid, run in self._running.items()
-                if (s := self._backend.poll(run.handle)).done]
+        done = []
+        for tid, run in self._running.items():
+            with self._feed.unbounded(tid):  # poll may wait for a finished job's readers
+                state = self._backend.poll(run.handle)
+            if state.done:
+                done.append((tid, state))
         if not done:
             return
         self._drain()  # every line of a finished job is queued before poll reports it

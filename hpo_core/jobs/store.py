@@ -229,6 +229,11 @@ class Store:
                 self.set_many({"optimizer": optimizer_state}, db)
             self._event(db, trial_id, event, fields.get("status") or fields.get("reason"))
 
+    def add_event(self, trial_id: int | None, event: str, detail: str | None = None) -> None:
+        """An event of the job's log that changes nothing else (a note on a training job)."""
+        with self.transaction() as db:
+            self._event(db, trial_id, event, detail)
+
     def add_metrics(self, rows: list[tuple[int, str, int, float]]) -> None:
         """Intermediate metric points ``(trial_id, name, step, value)``."""
         if not rows:
