@@ -20,6 +20,7 @@ __all__ = [
     "ReportDependencyError",
     "ReportError",
     "SearchSpaceError",
+    "StorageError",
 ]
 
 #: What the tuner does with an :class:`ExecutionError`.
@@ -74,6 +75,12 @@ class ExecutionError(HPOError, RuntimeError):
 class JobStateError(HPOError, RuntimeError):
     """The job directory cannot be used as asked: locked by another tuner, holding a different
     job, not a job directory, or written by a newer hpo_core."""
+
+
+class StorageError(JobStateError):
+    """The job directory's storage failed or cannot be trusted: a damaged, empty or stale store
+    (one that lost transactions), a full disk, a read-only file system. The message names the
+    file and says what to do; after a full disk the job is resumable once space is freed."""
 
 
 class ReportError(HPOError, ValueError):

@@ -9,8 +9,11 @@
 
 Exit codes: 0 success (for ``tune``: the job ended Completed or Stopped); 1 ``tune``: the job
 ended Failed; 2 bad input (invalid document, not a job directory, directory locked by another
-tuner), with a one-line message on stderr; 130 interrupted by Ctrl-C or SIGTERM (the running
-training jobs are killed; ``hpo tune`` again resumes the job).
+tuner) or storage that cannot be used (a store missing, empty, stale or damaged where training
+jobs ran; a full disk, after which ``hpo tune`` resumes the job; read-only media, where the
+read commands still work), with a one-line message on stderr naming the file; 130 interrupted
+by Ctrl-C or SIGTERM (the running training jobs are killed; ``hpo tune`` again resumes the
+job).
 """
 
 from __future__ import annotations

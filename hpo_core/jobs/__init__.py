@@ -3,8 +3,8 @@
 
 Modules, lowest first: :mod:`.fields` and :mod:`.sections` (document validation helpers),
 :mod:`.patterns` (RE2 / time-budgeted regexes), :mod:`.metrics` (regex/JSON metric
-scraping), :mod:`.feed` (reader threads -> loop, bounded), :mod:`.store` (SQLite),
-:mod:`.rules`,
+scraping), :mod:`.feed` (reader threads -> loop, bounded), :mod:`.jobdir` (layout, storage
+checks), :mod:`.store` (SQLite), :mod:`.rules`,
 :mod:`.document` (the parsed :class:`~hpo_core.jobs.document.JobSpec`), :mod:`.warm`,
 :mod:`.views` (describe / summaries / progress), :mod:`.run_table`, :mod:`.engine`,
 :mod:`.tuning_job` (:class:`TuningJob`, the public entry point), :mod:`.amt_export`.

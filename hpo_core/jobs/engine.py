@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from hpo_core.adapters.base import Backend, JobState, TrainingJobRequest
-from hpo_core.errors import ExecutionError, OptimizerError
+from hpo_core.errors import ExecutionError, OptimizerError, StorageError
 from hpo_core.jobs.document import Definition, JobSpec
 from hpo_core.jobs.feed import Feed, line_sink
+from hpo_core.jobs.jobdir import LOGS, TRAINING_JOBS, check_known, check_new, disk_full
 from hpo_core.jobs.metrics import MetricScraper
 from hpo_core.jobs.patterns import PatternSet
 from hpo_core.jobs.rules import (
@@ -85,6 +86,7 @@ class Engine:
         store = self._store
         saved = store.get("document")
         if saved is None:
+            check_new(self.directory)  # a store that lost its record: never run jobs again
             extra = {"early_stopping": "auto"} if self.spec.early_stopping == "Auto" else {}
             opt = Optimizer(self._space, self.spec.optimizer_strategy,
                             self.spec.objective_type, self.spec.seed,
@@ -100,6 +102,7 @@ class Engine:
             self._opt = opt
             return True
         check_same_job(saved, self.spec.document, self.directory)
+        check_known(self.directory, {t["name"] for t in store.trials()})
         status = store.get("status")
         self._opt = Optimizer.from_state_dict(store.get("optimizer"))
         if status in FINISHED:
@@ -246,7 +249,7 @@ class Engine:
         strings["_tuning_objective_metric"] = d.objective_metric
         return {"id": index, "name": name, "definition": definition, "opt_id": trial.id,
                 "params": params, "hyperparameters": strings,
-                "log_path": str(self.directory / "logs" / f"{name}.log")}
+                "log_path": str(self.directory / LOGS / f"{name}.log")}
 
     def _start(self, row: TrialRow) -> None:
         if self._ending is not None:  # e.g. an earlier start in this batch aborted the job
@@ -275,7 +278,7 @@ class Engine:
 
     def _request(self, row: TrialRow, d: Definition, attempt: int) -> TrainingJobRequest:
         return TrainingJobRequest(
-            name=row["name"], directory=self.directory / "training-jobs" / row["name"],
+            name=row["name"], directory=self.directory / TRAINING_JOBS / row["name"],
             command=d.command, cwd=self.spec.base_dir, hyperparameters=row["hyperparameters"],
             channels=d.channels, input_data_config=d.input_data_config,
             environment=d.environment, max_runtime_s=d.max_runtime_s,
@@ -352,6 +355,12 @@ class Engine:
 
     def _handle_state(self, row: TrialRow, trial: Trial, d: Definition, state: JobState,
                       scraper: MetricScraper | None) -> None:
+        free = disk_full(self.directory) if state.status == "Failed" else None
+        if free is not None:  # not the job's failure: it stays InProgress, re-run on resume
+            raise StorageError(
+                f"{self.directory}: the disk is full ({free} bytes free) and training job "
+                f"{row['name']} failed ({_first(state.reason)}); the tuner stopped and the "
+                "job is resumable: free space, then run 'hpo tune' again")
         if (state.status == "Failed" and state.retryable and row["attempts"] <= d.max_retries
                 and self._ending is None):
             self._store.update_trial(row["id"], "retry", status="Pending", reason=state.reason)

@@ -11,7 +11,14 @@ that were pending still pending.
 
 A running tuner holds an exclusive ``flock`` on ``DIR/tuner.lock`` (released by the kernel
 even after SIGKILL); a second tuner on the same directory gets :class:`JobStateError`.
-Readers (``hpo describe``, ``hpo trials``, ``hpo stop``) need no lock.
+Readers (``hpo describe``, ``hpo trials``, ``hpo stop``) need no lock. Where the directory is
+not writable (read-only media) a reader opens the database read-only, as an immutable file
+when SQLite cannot create its ``-shm`` file there.
+
+Failures are :class:`~hpo_core.errors.StorageError`, one line naming the file: a damaged
+database (checked with ``PRAGMA quick_check`` when a tuner opens it), an empty one, a full disk
+(the failed transaction is rolled back: the store stays as it was after the last one), a
+read-only file system (see :func:`storage_error`).
 
 Trial statuses: ``Pending`` (created, not started), ``InProgress``, ``Completed``, ``Failed``,
 ``Stopped``. Job statuses follow AMT: ``InProgress``, ``Completed``, ``Failed``, ``Stopping``,
@@ -20,20 +27,23 @@ Trial statuses: ``Pending`` (created, not started), ``InProgress``, ``Completed`
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
-from hpo_core.errors import JobStateError
+from hpo_core.errors import JobStateError, StorageError
+from hpo_core.jobs.jobdir import DB_NAME, storage_error, writable
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "TrialRow", "is_job_dir"]
 
-DB_NAME = "tuning.sqlite"
 LOCK_NAME = "tuner.lock"
 SCHEMA_VERSION = 1
 TrialRow = dict[str, Any]
@@ -67,38 +77,100 @@ def is_job_dir(path: str | Path) -> bool:
     return (Path(path) / DB_NAME).is_file()
 
 
+def _storage_failure(e: BaseException) -> bool:
+    """Whether ``e`` is the storage failing (not a bug of ours such as a constraint)."""
+    return isinstance(e, sqlite3.OperationalError) or type(e) is sqlite3.DatabaseError
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(method: _F) -> _F:
+    """``method`` with storage failures raised as :class:`StorageError`."""
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            if not _storage_failure(e):
+                raise
+            raise storage_error(self.path, e) from e
+    return wrapper  # type: ignore[return-value]
+
+
 class Store:
     """A job directory's store.
 
     Args:
         directory: the job directory (created when ``create``).
-        create: create the database if missing; otherwise a missing one is a
+        create: create the database if missing (a tuner); otherwise a missing one is a
             :class:`JobStateError`.
+        read_only: open the database read-only (default: when the directory or the
+            database is not writable and not ``create``).
+
+    Raises:
+        StorageError: the database is empty, damaged, or cannot be opened.
     """
 
-    def __init__(self, directory: str | Path, create: bool = False) -> None:
+    def __init__(self, directory: str | Path, create: bool = False,
+                 read_only: bool | None = None) -> None:
         self.directory = Path(directory)
-        db = self.directory / DB_NAME
+        db = self.path = self.directory / DB_NAME
+        self._lock_fd: int | None = None
         if not db.is_file():
             if not create:
                 raise JobStateError(f"{self.directory}: not a job directory (no {DB_NAME}); "
                                     "run 'hpo tune JOB.json --dir DIR' first")
-            self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock_fd: int | None = None
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise storage_error(self.directory, e) from e
+        elif not create and db.stat().st_size == 0:
+            raise StorageError(f"{db}: the job store is empty (0 bytes): it was truncated, or a "
+                               "tuner is creating it right now")
+        self.read_only = (not create and not writable(self.directory)) if read_only is None \
+            else read_only
+        if create and self.read_only:
+            raise ValueError("Store: create=True and read_only=True exclude each other")
         try:
-            self._db = sqlite3.connect(db, timeout=30.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._db = self._connect(db)
+            self._db.row_factory = sqlite3.Row
+            if create:
+                self._check_integrity()
+            version = self.get("schema_version")
+            if version is None and not self.read_only:
+                self.set_many({"schema_version": SCHEMA_VERSION})
         except sqlite3.DatabaseError as e:
-            raise JobStateError(f"{db}: cannot open the job store: {e}") from e
-        self._db.row_factory = sqlite3.Row
-        version = self.get("schema_version")
-        if version is None:
-            self.set_many({"schema_version": SCHEMA_VERSION})
-        elif version > SCHEMA_VERSION:
+            if not _storage_failure(e):
+                raise
+            raise storage_error(db, e) from e
+        if version is not None and version > SCHEMA_VERSION:
             raise JobStateError(f"{db} was written by a newer hpo_core (store schema {version}; "
                                 f"this one reads up to {SCHEMA_VERSION}): upgrade hpo_core")
+
+    def _connect(self, db: Path) -> sqlite3.Connection:
+        if not self.read_only:
+            conn = sqlite3.connect(db, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(_SCHEMA)
+            return conn
+        uri = f"file:{quote(str(db.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:  # no -shm file, and none can be made (read-only media)
+            conn.close()
+        return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+
+    def _check_integrity(self) -> None:
+        rows = [r[0] for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if rows != ["ok"]:
+            found = "; ".join(str(r) for r in rows)[:300]
+            raise StorageError(f"{self.path}: the job store is damaged (integrity check: "
+                               f"{found}); restore it from a copy, or move the directory away "
+                               "to start the job afresh")
 
     def close(self) -> None:
         self.unlock()
@@ -108,7 +180,10 @@ class Store:
     def lock(self) -> None:
         """Take the tuner lock, or raise :class:`JobStateError` naming the holder."""
         path = self.directory / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise storage_error(path, e) from e
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
@@ -156,10 +231,12 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def _event(self, db: sqlite3.Connection, trial_id: int | None, event: str,
                detail: str | None = None) -> None:
@@ -167,10 +244,12 @@ class Store:
                    (time.time(), trial_id, event, detail))
 
     # ------------------------------------------------------------------ meta
+    @_guarded
     def get(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
 
+    @_guarded
     def set_many(self, values: dict[str, Any], db: sqlite3.Connection | None = None) -> None:
         """Set meta keys (inside ``db``'s transaction, or in one of their own)."""
         if db is None:
@@ -180,6 +259,7 @@ class Store:
         db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                        [(k, json.dumps(v, allow_nan=False)) for k, v in values.items()])
 
+    @_guarded
     def set_status(self, status: str, reason: str | None = None,
                    extra: dict[str, Any] | None = None) -> None:
         with self.transaction() as db:
@@ -190,6 +270,7 @@ class Store:
             self.set_many(values, db)
             self._event(db, None, f"job:{status}", reason)
 
+    @_guarded
     def request_stop(self) -> None:
         """Ask the running tuner to stop (``hpo stop``)."""
         with self.transaction() as db:
@@ -197,6 +278,7 @@ class Store:
             self._event(db, None, "job:stop_requested")
 
     # ------------------------------------------------------------------ trials
+    @_guarded
     def add_trials(self, rows: list[TrialRow], optimizer_state: dict[str, Any]) -> None:
         """Insert new Pending trials and the Optimizer state that created them, atomically."""
         now = time.time()
@@ -210,6 +292,7 @@ class Store:
                 self._event(db, r["id"], "created", r["name"])
             self.set_many({"optimizer": optimizer_state}, db)
 
+    @_guarded
     def update_trial(self, trial_id: int, event: str, optimizer_state: dict[str, Any] | None
                      = None, clear_metrics: bool = False, **fields: Any) -> None:
         """Change a trial's columns (and the Optimizer state) in one transaction."""
@@ -229,11 +312,13 @@ class Store:
                 self.set_many({"optimizer": optimizer_state}, db)
             self._event(db, trial_id, event, fields.get("status") or fields.get("reason"))
 
+    @_guarded
     def add_event(self, trial_id: int | None, event: str, detail: str | None = None) -> None:
         """An event of the job's log that changes nothing else (a note on a training job)."""
         with self.transaction() as db:
             self._event(db, trial_id, event, detail)
 
+    @_guarded
     def add_metrics(self, rows: list[tuple[int, str, int, float]]) -> None:
         """Intermediate metric points ``(trial_id, name, step, value)``."""
         if not rows:
@@ -243,6 +328,7 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO metrics (trial_id, name, step, value, at) "
                            "VALUES (?, ?, ?, ?, ?)", [(*r, now) for r in rows])
 
+    @_guarded
     def trials(self, status: str | None = None) -> list[TrialRow]:
         """Every trial (or those with ``status``) in id order, JSON columns decoded."""
         sql = "SELECT * FROM trials" + (" WHERE status = ?" if status else "") + " ORDER BY id"
@@ -262,6 +348,7 @@ class Store:
                 return t
         return None
 
+    @_guarded
     def metrics(self, trial_id: int) -> dict[str, list[tuple[int, float]]]:
         """A trial's intermediate metrics: ``{name: [(step, value), ...]}``."""
         out: dict[str, list[tuple[int, float]]] = {}
@@ -271,9 +358,11 @@ class Store:
             out.setdefault(name, []).append((step, value))
         return out
 
+    @_guarded
     def events(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._db.execute("SELECT * FROM events ORDER BY seq")]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         return {s: n for s, n in self._db.execute(
             "SELECT status, COUNT(*) FROM trials GROUP BY status")}

@@ -18,6 +18,12 @@ re-queues them under the same training job name (their metrics are cleared, ``ch
 kept); completed trials stay as they are. Trials are created only while fewer than
 MaxNumberOfTrainingJobs exist, so the limit holds across any number of crashes.
 
+Storage (see :mod:`hpo_core.jobs.jobdir`): ``run()`` refuses a directory whose store is
+missing, empty, damaged or stale while training jobs ran there (it would run them again); a
+full disk stops the tuner (running jobs are killed, as after a crash) with a
+:class:`~hpo_core.errors.StorageError`, and the job resumes once there is space; on a
+read-only directory a finished job is reported as it is, an unfinished one is an error.
+
 Failures: a training job that fails with a retryable reason (see
 :mod:`hpo_core.adapters.local`) runs again, same name, up to the definition's
 RetryStrategy.MaximumRetryAttempts; other failures are told to the Optimizer as failed. A
@@ -35,6 +41,7 @@ logged, not read as metrics.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,7 +56,9 @@ from hpo_core.jobs.document import (
     load_document,
     parse_document,
 )
-from hpo_core.jobs.engine import Engine
+from hpo_core.jobs.engine import FINISHED, Engine
+from hpo_core.jobs.jobdir import DB_NAME, check_new, storage_error, writable
+from hpo_core.jobs.rules import check_same_job
 from hpo_core.jobs.run_table import from_job_dir
 from hpo_core.jobs.store import Store
 from hpo_core.jobs.views import Progress, describe, summaries
@@ -194,15 +203,47 @@ class TuningJob:
             JobConfigError: a warm-start parent cannot be used.
         """
         progress = progress or Progress(quiet=quiet)
-        store = Store(self.directory, create=True)
         try:
-            store.lock()
-            engine = Engine(self.spec, store, self._backend, progress, self._poll)
-            if engine.open():
-                engine.loop()
-            return describe(store)
+            if self.directory.is_dir() and not writable(self.directory):
+                return self._finished_read_only(progress)
+            db = self.directory / DB_NAME
+            if not db.is_file() or db.stat().st_size == 0:
+                check_new(self.directory)  # before a new store hides that jobs ran here
+            store = Store(self.directory, create=True)
+            try:
+                store.lock()
+                engine = Engine(self.spec, store, self._backend, progress, self._poll)
+                if engine.open():
+                    engine.loop()
+                return describe(store)
+            finally:
+                store.close()
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the job is resumable
+                raise storage_error(Path(e.filename or self.directory), e) from e
+            raise
         finally:
             progress.close()
+
+    def _finished_read_only(self, progress: Progress) -> dict[str, Any]:
+        """A job directory on read-only media: report a finished job, refuse any other."""
+        db = self.directory / DB_NAME
+        if not db.is_file():
+            raise storage_error(self.directory, OSError(errno.EROFS, "not writable"))
+        store = Store(self.directory, read_only=True)
+        try:
+            saved = store.get("document")
+            if saved is None:
+                raise storage_error(db, OSError(errno.EROFS, "not writable, and the store "
+                                                "holds no job"))
+            check_same_job(saved, self.spec.document, self.directory)
+            status = store.get("status")
+            if status not in FINISHED:
+                raise storage_error(db, OSError(errno.EROFS, f"not writable, and the job is "
+                                                f"{status}: it cannot be resumed there"))
+            progress.event(f"{self.spec.name}: already {status}; nothing to do")
+            return describe(store)
+        finally:
             store.close()
 
 
