@@ -168,7 +168,7 @@ def _stop_offline(store: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from hpo_core.errors import JobStateError
+    from hpo_core.errors import JobStateError, StorageError
     from hpo_core.jobs.store import DB_NAME, Store
     from hpo_core.jobs.views import describe
 
@@ -177,12 +177,19 @@ def _list(args: argparse.Namespace) -> int:
         raise JobStateError(f"{root}: not a directory")
     found = _job_dirs(root, DB_NAME)
     rows = [("NAME", "STATUS", "COMPLETED", "TOTAL", "BEST", "DIRECTORY")]
+    unreadable = 0
     for folder in found:
-        store = Store(folder)
         try:
-            d = describe(store)
-        finally:
-            store.close()
+            store = Store(folder)
+            try:
+                d = describe(store)
+            finally:
+                store.close()
+        except StorageError as e:  # one damaged job does not hide the others
+            print(f"hpo list: error: {e}", file=sys.stderr)
+            rows.append(("?", "Unreadable", "", "", "", str(folder)))
+            unreadable += 1
+            continue
         best = d.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric")
         total = sum(v for k, v in d["TrainingJobStatusCounters"].items() if k != "RetryableError")
         rows.append((d["HyperParameterTuningJobName"] or "?", d["HyperParameterTuningJobStatus"],
@@ -194,7 +201,7 @@ def _list(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
-    return 0
+    return 2 if unreadable else 0
 
 
 def _job_dirs(root: Path, db_name: str, depth: int = 4) -> list[Path]:

@@ -49,7 +49,7 @@ from typing import Any
 from hpo_core.adapters.base import Backend
 from hpo_core.adapters.local import LocalBackend
 from hpo_core.adapters.python import PythonBackend
-from hpo_core.errors import JobStateError
+from hpo_core.errors import JobStateError, StorageError
 from hpo_core.jobs.document import (
     JobSpec,
     document_from_space,
@@ -219,7 +219,7 @@ class TuningJob:
             finally:
                 store.close()
         except OSError as e:
-            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the job is resumable
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # storage: one line
                 raise storage_error(Path(e.filename or self.directory), e) from e
             raise
         finally:
@@ -228,19 +228,21 @@ class TuningJob:
     def _finished_read_only(self, progress: Progress) -> dict[str, Any]:
         """A job directory on read-only media: report a finished job, refuse any other."""
         db = self.directory / DB_NAME
-        if not db.is_file():
-            raise storage_error(self.directory, OSError(errno.EROFS, "not writable"))
+        if not db.is_file() or not db.stat().st_size:
+            raise StorageError(f"{self.directory}: the job directory is not writable "
+                               "(read-only media?): no tuner can start a job there")
         store = Store(self.directory, read_only=True)
         try:
             saved = store.get("document")
             if saved is None:
-                raise storage_error(db, OSError(errno.EROFS, "not writable, and the store "
-                                                "holds no job"))
+                raise StorageError(f"{db}: the job directory is not writable (read-only "
+                                   "media?) and its store holds no job")
             check_same_job(saved, self.spec.document, self.directory)
             status = store.get("status")
             if status not in FINISHED:
-                raise storage_error(db, OSError(errno.EROFS, f"not writable, and the job is "
-                                                f"{status}: it cannot be resumed there"))
+                raise StorageError(f"{db}: the job directory is not writable (read-only "
+                                   f"media?) and the job is {status}: it cannot be resumed "
+                                   "there ('hpo describe' and 'hpo trials' read it)")
             progress.event(f"{self.spec.name}: already {status}; nothing to do")
             return describe(store)
         finally:

@@ -190,9 +190,10 @@ def test_a_damaged_store_is_one_line_naming_the_file(
     logs, outside = _logs(folder), _files(finished.parent, folder)
     for argv in (["tune", str(finished), "--quiet"], ["describe", str(folder)],
                  ["trials", str(folder)], ["list", str(finished.parent)]):
-        rc, _, err = _cli(capsys, *argv)
+        rc, out, err = _cli(capsys, *argv)
         assert rc == 2, argv
         _one_line(err, str(db), "damaged")
+    assert "Unreadable" in out  # hpo list still lists the others
     assert _logs(folder) == logs
     assert _files(finished.parent, folder) == outside
 
