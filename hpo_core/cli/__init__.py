@@ -51,7 +51,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `hpo trials DIR | head`: the reader went away, that is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
