@@ -11,11 +11,14 @@ Contract for implementers:
 
 - ``on_line`` is called for every stdout/stderr line as it arrives (possibly from a reader
   thread), and every line is delivered before ``poll`` first reports a final state.
-- ``start`` raises :class:`~hpo_core.job_errors.ExecutionError` whose ``action`` says what the
+- ``start`` raises :class:`~hpo_core.errors.ExecutionError` whose ``action`` says what the
   tuner should do (``retry`` / ``fail_trial`` / ``abort``); vendor errors are translated with
   ``raise ... from e``.
 - ``process_info(handle)`` returns JSON-ready data the tuner stores, so that after a crash
   ``reap(info)`` can make sure a job started by a dead tuner is no longer running.
+
+The lifecycle shared by the backends (timeout -> SIGTERM -> grace period -> SIGKILL, an
+idempotent stop, exit code -> JobState) is :class:`hpo_core.adapters.lifecycle.Lifecycle`.
 
 Adapters import only this module and plain data types, never the optimizer or strategies.
 """
