@@ -44,7 +44,8 @@ def test_botorch_missing_is_a_skip_naming_what_is_missing(
                       if m in hidden or importlib.util.find_spec(m) is None)
     _hide(monkeypatch, *hidden)
     with pytest.raises(Skip, match=rf"^the botorch peer needs torch and botorch \({named} not "
-                                   r"installed; optional: pip install torch botorch\)$"):
+                                   r"installed; extra 'torch-peers': "
+                                   r"pip install 'hpo_core\[torch-peers\]'\)$"):
         run_one(PROBLEMS["branin"], STRATEGIES["botorch"], 0, 3)
 
 
