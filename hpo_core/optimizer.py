@@ -57,8 +57,8 @@ def _seed(value: Any) -> int:
         return secrets.randbits(63)
     if isinstance(value, np.integer):
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise OptimizerError(f"seed: expected an int >= 0 or None, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise OptimizerError(f"seed: expected an int in [0, 2**64) or None, got {value!r}")
     return value
 
 
@@ -70,7 +70,8 @@ class Optimizer:
         strategy: ``"random"``, ``"grid"``, ``"bayesian"`` (JAX Gaussian process) or
             ``"hyperband"`` (multi-fidelity: see :meth:`report`).
         objective: ``"minimize"`` or ``"maximize"``, any case.
-        seed: int >= 0; None draws one (kept, and saved).
+        seed: int in ``[0, 2**64)`` (every strategy keys its draws with all 64 bits); None
+            draws one (kept, and saved).
         early_stopping: ``"off"`` (default) or ``"auto"``: AMT's median stopping rule acting on
             :meth:`report` (random, grid and Bayesian; Hyperband stops trials itself).
         **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,

@@ -318,26 +318,21 @@ def test_another_seed_other_suggestions(name: str) -> None:
 
 
 #: Strategies that do not take every seed the Optimizer accepts as a seed of its own.
-BIG_SEED_BUGS = {
-    "random": "random search aliases seeds modulo 2**64: strategies.base.uniforms keys its draws "
-              "by seed & (2**64 - 1), so seed 2**64 + 12 suggests exactly what seed 12 does",
-    "hyperband": "Hyperband refuses seeds >= 2**64 that the Optimizer accepts (the RungTable "
-                 "kernel's range, reported as 'seed must be >= -9223372036854775808 and <= "
-                 "18446744073709551615'); its random sampler would alias them as random does",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=SLOW.get(n, []) + ([pytest.mark.xfail(
-        strict=True, reason=BIG_SEED_BUGS[n])] if n in BIG_SEED_BUGS else [])) for n in AVAILABLE])
-def test_a_seed_beyond_64_bits_is_a_seed_of_its_own(name: str) -> None:
-    """``seed`` is documented as any int >= 0: beyond 64 bits it works with every strategy,
-    reproduces, and is not a smaller seed in disguise."""
-    big = 2**64 + 12
+@strategies
+def test_every_64_bit_seed_is_a_seed_of_its_own(name: str) -> None:
+    """The largest seed works with every strategy, reproduces, and is not a smaller seed in
+    disguise (the low 32 bits alone, say)."""
+    big = 2**64 - 1
     ours = [t[1] for t in run(make(name, big), 3)]
     assert ours == [t[1] for t in run(make(name, big), 3)]
     if name != "grid":  # the grid ignores the seed
-        assert ours != [t[1] for t in run(make(name, 12), 3)]
+        assert ours != [t[1] for t in run(make(name, 2**32 - 1), 3)]
+
+
+@pytest.mark.parametrize("seed", [2**64, 2**64 + 12, -1])
+def test_a_seed_outside_64_bits_is_refused_naming_it(seed: int) -> None:
+    with pytest.raises(OptimizerError, match=rf"seed: expected an int in \[0, 2\*\*64\).*{seed}"):
+        Optimizer(SPACE, "random", seed=seed)
 
 
 @strategies
