@@ -30,7 +30,11 @@ def add_parser(subparsers: Any) -> None:
     """Register tune, list, describe, trials, stop and logs."""
     p = subparsers.add_parser("tune", help="run or resume a tuning job document",
                               description="Run the tuning job of FILE (.json or .yaml). If the "
-                              "job directory holds an unfinished run of the same job, resume it.")
+                              "job directory holds an unfinished run of the same job, resume it. "
+                              "A line per training job event goes to stderr; on a terminal a "
+                              "live bar also shows done/total, running, failed, best so far, "
+                              "elapsed and time left (rich with the 'progress' extra, else a "
+                              "plain line).")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dir", metavar="DIR", help="job directory (default: Local.Directory, "
                    "else runs/<job name> next to FILE)")

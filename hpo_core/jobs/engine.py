@@ -167,7 +167,7 @@ class Engine:
                     store.set_many({"elapsed": elapsed})
                     self._end(*self._ending)
                     return
-                self._show()
+                self._show(elapsed)
                 time.sleep(self._poll)
         except BaseException:
             for run in self._running.values():  # leave no orphan; they are re-queued on resume
@@ -411,7 +411,7 @@ class Engine:
         store.set_status(status, reason)
         self._progress.event(f"{self.spec.name}: {status} ({_first(reason)})")
 
-    def _show(self) -> None:
+    def _show(self, elapsed: float) -> None:
         if not self._progress.live:
             return
         counts = self._store.counts()
@@ -419,7 +419,7 @@ class Engine:
         self._progress.status(counts.get("Completed", 0) + counts.get("Failed", 0)
                               + counts.get("Stopped", 0), len(self._running),
                               counts.get("Failed", 0), self.spec.max_jobs,
-                              best.value if best else None)
+                              best.value if best else None, elapsed)
 
 
 def _first(text: str | None) -> str:

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from hpo_core.jobs.rules import not_improving_count
 from hpo_core.jobs.store import Store
+from hpo_core.progress import Display, clock_text, is_terminal, open_display, time_left
 
 __all__ = ["SORT_KEYS", "Progress", "describe", "duration_text", "format_table", "iso_time",
            "job_maximizes", "significant", "summaries"]
@@ -285,39 +286,52 @@ def format_table(rows: list[dict[str, Any]], as_csv: bool = False,
 
 
 class Progress:
-    """Progress output: one plain line per finished training job; on a terminal (and not
-    ``quiet``) also a status line redrawn in place. ``quiet`` prints nothing.
-
-    No dependency: plain text on ``stream`` (stderr by default).
+    """Progress output: one plain line per training job event; on a terminal (and not
+    ``quiet``) also a live bar: done/total, running, failed, best so far, elapsed and an
+    estimate of the time left (:mod:`hpo_core.progress`: rich's bar with the ``progress``
+    extra, else a plain line redrawn in place). ``quiet`` prints nothing. Off a terminal the
+    output is the event lines only.
     """
 
     def __init__(self, quiet: bool = False, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self.live = not quiet and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.live = not quiet and is_terminal(self.stream)
         self._last_draw = 0.0
+        self._last: tuple[Any, ...] | None = None
+        self._display: Display | None = None
 
     def event(self, text: str) -> None:
         if self.quiet:
             return
-        prefix = "\r\x1b[K" if self.live else ""
-        self.stream.write(f"{prefix}{time.strftime('%H:%M:%S')} {text}\n")
+        line = f"{time.strftime('%H:%M:%S')} {text}"
+        if self._display is not None:
+            self._display.write(line)
+            return
+        self.stream.write(("\r\x1b[K" if self.live else "") + line + "\n")
         self.stream.flush()
 
     def status(self, done: int, running: int, failed: int, total: int,
-               best: float | None) -> None:
-        if not self.live or time.monotonic() - self._last_draw < 0.5:
+               best: float | None, elapsed: float | None = None) -> None:
+        """Redraw the bar when a count changed, else at most every 0.5 s (for the clock);
+        ``elapsed``: the job's seconds so far (over resumes), for the estimate."""
+        if not self.live:
             return
-        self._last_draw = time.monotonic()
-        width = 24
-        filled = int(width * done / total) if total else 0
-        bar = "#" * filled + "-" * (width - filled)
-        best_text = "-" if best is None else f"{best:.6g}"
-        self.stream.write(f"\r\x1b[K[{bar}] {done}/{total} done, {running} running, "
-                          f"{failed} failed, best {best_text}")
-        self.stream.flush()
+        now = time.monotonic()
+        counts = (done, running, failed, total, best)
+        if counts == self._last and now - self._last_draw < 0.5:
+            return
+        self._last, self._last_draw = counts, now
+        if self._display is None:
+            self._display = open_display(total, self.stream)
+        fields = {"running": str(running), "failed": str(failed),
+                  "best": "-" if best is None else f"{best:.6g}"}
+        if elapsed is not None:
+            fields["elapsed"] = clock_text(elapsed)
+            fields["left"] = clock_text(time_left(elapsed, done, total))
+        self._display.update(done, fields)
 
     def close(self) -> None:
-        if self.live:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        if self._display is not None:
+            self._display.close()
+            self._display = None
