@@ -67,6 +67,15 @@ def _callbacks(value: Any) -> list[Callable[..., Any]]:
     return hooks
 
 
+def _check_reached_resource(t: Trial) -> None:
+    """Multi-fidelity: a value told after reports must come at the trial's resource."""
+    if t.resource is not None and t.reports and t.last_step < t.resource:
+        raise OptimizerError(
+            f"tell: trial {t.id} reported up to step {t.last_step} of its resource "
+            f"{t.resource}: the told value is the value at step {t.resource}; report up to "
+            f"trial.resource first, or tell(trial, failed=True, reason=...) if it ended early")
+
+
 def _seed(value: Any) -> int:
     if value is None:
         return secrets.randbits(63)
@@ -254,7 +263,10 @@ class Optimizer:
             The updated trial.
 
         Raises:
-            OptimizerError: unknown or already-told trial; a value that is not a real number.
+            OptimizerError: unknown or already-told trial; a value that is not a real number;
+                multi-fidelity (hyperband): a value after reports that stopped below
+                ``trial.resource`` (a trial told without any report is taken as evaluated at
+                its resource; ``failed=True`` is always accepted).
         """
         t = self._lookup(trial, "tell")
         if t.status == "stopped":
@@ -272,6 +284,8 @@ class Optimizer:
                 failed, reason = True, f"objective value {value!r} is not finite"
         if reason is not None and not isinstance(reason, str):
             raise OptimizerError(f"tell: reason must be a string, got {type(reason).__name__}")
+        if not failed:
+            _check_reached_resource(t)
         t.finished_at = time.time()
         if failed:
             t.status, t.value, t.reason = "failed", None, reason or "failed"

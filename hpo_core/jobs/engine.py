@@ -354,8 +354,14 @@ class Engine:
             status, reason = "Failed", "no metrics were read"
         if trial.status == "pending":
             if value is not None:
-                self._opt.tell(trial, value)
-            else:
+                try:
+                    self._opt.tell(trial, value)
+                except OptimizerError:  # Hyperband: it ended below its resource
+                    status, value = "Failed", None
+                    reason = (f"the objective was reported up to step {trial.last_step}, "
+                              f"below MaxResource={trial.resource}: under Hyperband a "
+                              "training job runs up to MaxResource unless it is stopped")
+            if value is None:
                 self._opt.tell(trial, failed=True, reason=reason or status)
         if trial.status == "stopped":  # early-stopped (even if it ended before SIGTERM):
             status, value = "Stopped", trial.value  # the Optimizer holds its last report
