@@ -48,7 +48,8 @@ def main() -> None:
             state = {}
         try:
             decision = "continue"
-            for epoch in range(trial.last_step + 1, trial.resource + 1):
+            resource = trial.resource or MAX_EPOCHS  # always set under hyperband
+            for epoch in range(trial.last_step + 1, resource + 1):
                 value = train_one_epoch(trial.params, state, epoch)
                 epochs += 1
                 decision = opt.report(trial, epoch, value)
