@@ -20,6 +20,9 @@ Contract for implementers:
 - ``process_info(handle)`` returns JSON-ready data the tuner stores, so that after a crash
   ``reap(info)`` can make sure a job started by a dead tuner is no longer running.
 
+The lifecycle shared by the backends (timeout -> SIGTERM -> grace period -> SIGKILL, an
+idempotent stop, exit code -> JobState) is :class:`hpo_core.adapters.lifecycle.Lifecycle`.
+
 Adapters import only this module and plain data types, never the optimizer or strategies.
 """
 

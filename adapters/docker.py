@@ -37,32 +37,23 @@ image or an unreachable daemon raises :class:`~hpo_core.errors.ExecutionError` w
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hpo_core.adapters.base import (
-    FAILURE_LIMIT,
-    JobState,
-    LineSink,
-    TrainingJobRequest,
-    read_failure,
-    timeout_state,
-)
+from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
 from hpo_core.adapters.docker_support import (
     CONTAINER_ROOT,
     INSTANCE_TYPES,
     age_seconds,
     check_image,
-    close_log,
     container_environment,
     explain,
     missing_image_message,
-    open_log,
     prepare_host_directory,
     resource_limits,
     split_lines,
@@ -70,6 +61,8 @@ from hpo_core.adapters.docker_support import (
     unreachable_message,
 )
 from hpo_core.adapters.jobdefs import Definitions, definitions_of, lookup, pick
+from hpo_core.adapters.lifecycle import JobOutput, Lifecycle, close_log, exit_state, open_log
+from hpo_core.errors import ExecutionError
 
 __all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "DockerBackend"]
 
@@ -82,19 +75,12 @@ class _Handle:
     container_id: str
     labels: dict[str, str]
     memory_mb: int | None
-    log: IO[bytes] | None
-    started: float
+    output: JobOutput
+    life: Lifecycle
     readers: list[threading.Thread] = field(default_factory=list)
     waiter: threading.Thread | None = None
     exit_code: int | None = None
     wait_error: str | None = None
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
-    stop_reason: str | None = None
-    timed_out: bool = False
-    term_at: float | None = None
-    killed: bool = False
-    final: JobState | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class DockerBackend:
@@ -142,8 +128,6 @@ class DockerBackend:
         Raises:
             ExecutionError: ``abort``: the SDK is missing or the daemon cannot be reached.
         """
-        from hpo_core.errors import ExecutionError
-
         if self._client is None:
             try:
                 import docker
@@ -160,8 +144,6 @@ class DockerBackend:
 
     # ------------------------------------------------------------------ start
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.errors import ExecutionError
-
         try:
             def_name, definition = pick(self.definitions, request)
         except KeyError as e:
@@ -201,7 +183,7 @@ class DockerBackend:
         if memory_mb is not None:
             kwargs["mem_limit"] = f"{memory_mb}m"
             kwargs["memswap_limit"] = f"{memory_mb}m"  # no swap: over the limit is an OOM kill
-        log = open_log(request, image)
+        log = open_log(request, f"docker {image} train")
         import docker
 
         try:
@@ -217,9 +199,18 @@ class DockerBackend:
         except transport_errors() as e:
             close_log(log, f"could not start: {e}")
             raise ExecutionError(unreachable_message(e), "abort") from e
-        handle = _Handle(request, container.id, labels, memory_mb, log, time.monotonic())
+        handle = self._handle(request, container.id, labels, memory_mb, log)
         self._follow(handle, on_line)
         return handle
+
+    def _handle(self, request: TrainingJobRequest, container_id: str, labels: dict[str, str],
+                memory_mb: int | None, log: IO[bytes] | None,
+                started: float | None = None) -> _Handle:
+        life = Lifecycle(functools.partial(self._kill, container_id, "SIGTERM"),
+                         functools.partial(self._kill, container_id, "SIGKILL"),
+                         max_runtime_s=request.max_runtime_s, grace_s=self.grace_s,
+                         started=started)
+        return _Handle(request, container_id, labels, memory_mb, JobOutput(log), life)
 
     # ------------------------------------------------------------------ logs and waiting
     def _follow(self, h: _Handle, on_line: LineSink) -> None:
@@ -237,16 +228,9 @@ class DockerBackend:
             chunks = self.client.api.logs(h.container_id, stdout=stream == "stdout",
                                           stderr=stream == "stderr", stream=True, follow=True)
             for raw in split_lines(chunks):
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                with h.lock:
-                    if h.log is not None:
-                        h.log.write(raw if raw.endswith(b"\n") else raw + b"\n")
-                        h.log.flush()
-                    h.tail.append(line)
-                on_line(stream, line)
+                h.output.feed(stream, raw, on_line)
         except Exception as e:  # the daemon went away: the waiter reports it
-            with h.lock:
-                h.tail.append(f"[log stream ended: {e}]")
+            h.output.note(f"[log stream ended: {e}]")
 
     def _wait(self, h: _Handle) -> None:
         try:
@@ -256,32 +240,17 @@ class DockerBackend:
             h.wait_error = explain(e)
 
     def poll(self, handle: _Handle) -> JobState:
-        h = handle
-        if h.final is not None:
-            return h.final
-        assert h.waiter is not None
-        now = time.monotonic()
-        if h.waiter.is_alive():
-            limit = h.request.max_runtime_s
-            if h.term_at is None and limit is not None and now - h.started > limit:
-                h.timed_out = True
-                self._kill(h, "SIGTERM")
-                h.term_at = now
-            elif h.term_at is not None and not h.killed and now - h.term_at > self.grace_s:
-                self._kill(h, "SIGKILL")
-                h.killed = True
-            return JobState("InProgress")
+        assert handle.waiter is not None
+        return handle.life.poll(handle.waiter.is_alive, functools.partial(self._finish, handle))
+
+    def _finish(self, h: _Handle) -> JobState:
         for t in h.readers:
             t.join(timeout=10.0)
         oom = self._oom_killed(h)
-        with h.lock:
-            if h.log is not None:
-                close_log(h.log, f"exit status {h.exit_code}"
-                          + (" (OOM killed)" if oom else ""))
-                h.log = None
-        h.final = self._final(h, oom)
+        h.output.close(f"exit status {h.exit_code}" + (" (OOM killed)" if oom else ""))
+        state = self._final(h, oom)
         self._remove(h.container_id)
-        return h.final
+        return state
 
     def _oom_killed(self, h: _Handle) -> bool:
         try:
@@ -292,42 +261,21 @@ class DockerBackend:
 
     def _final(self, h: _Handle, oom: bool) -> JobState:
         rc = h.exit_code
-        if h.timed_out:
-            return timeout_state(h.request.max_runtime_s, rc)
-        if h.stop_reason is not None:
-            return JobState("Stopped", h.stop_reason, exit_code=rc)
+        stopped = h.life.stopped_state(rc)
+        if stopped is not None:
+            return stopped
         if rc is None:
             return JobState("Failed", f"InternalServerError: lost the container "
                             f"{h.container_id[:12]}: {h.wait_error}", retryable=True)
-        if rc == 0:
-            return JobState("Completed", exit_code=0)
-        text = read_failure(h.request.directory)
-        if text:
-            return JobState("Failed", text,
-                            retryable=text.startswith("RetryableError"), exit_code=rc)
-        tail = "\n".join(list(h.tail)[-5:])
-        more = f"; last log lines:\n{tail}" if tail else ""
-        if oom:
-            limit = f" of {h.memory_mb} MiB" if h.memory_mb else ""
-            return JobState("Failed", f"OutOfMemory: the container was killed (exit {rc}) for "
-                            f"using more than its memory limit{limit}{more}"[:FAILURE_LIMIT],
-                            exit_code=rc)
-        how = f"exit status {rc}" + (" (killed by SIGKILL)" if rc == 137 else "")
-        # a kill nobody here sent (the host, `docker kill`) may well pass on a second try
-        return JobState("Failed", f"AlgorithmError: {how}{more}"[:FAILURE_LIMIT],
-                        retryable=rc in (137, 143), exit_code=rc)
+        return exit_state(rc, h.request.directory, h.output.tail,
+                          functools.partial(_explain, oom=oom, memory_mb=h.memory_mb))
 
     def stop(self, handle: _Handle, reason: str) -> None:
-        h = handle
-        if h.final is not None or h.term_at is not None:
-            return
-        h.stop_reason = reason
-        self._kill(h, "SIGTERM")
-        h.term_at = time.monotonic()
+        handle.life.stop(reason)
 
-    def _kill(self, h: _Handle, sig: str) -> None:
+    def _kill(self, container_id: str, sig: str) -> None:
         with contextlib.suppress(Exception):  # already gone: the waiter sees it end
-            self.client.api.kill(h.container_id, signal=sig)
+            self.client.api.kill(container_id, signal=sig)
 
     def _remove(self, container_id: str) -> None:
         with contextlib.suppress(Exception):
@@ -370,9 +318,10 @@ class DockerBackend:
         started = age_seconds(attrs["State"].get("StartedAt", ""))
         labels = {k: v for k, v in (attrs["Config"].get("Labels") or {}).items() if k in _LABELS}
         memory = attrs["HostConfig"].get("Memory") or 0
-        log = open_log(request, attrs["Config"].get("Image", "?"), adopted=True)
-        h = _Handle(request, cid, labels, memory // 2**20 or None, log,
-                    time.monotonic() - started)
+        log = open_log(request, f"docker {attrs['Config'].get('Image', '?')} train",
+                       verb="adopted (its whole output follows)")
+        h = self._handle(request, cid, labels, memory // 2**20 or None, log,
+                         started=time.monotonic() - started)
         self._follow(h, on_line)
         return h
 
@@ -396,3 +345,14 @@ class DockerBackend:
         with contextlib.suppress(Exception):
             for c in client.containers.list(all=True, filters=filters):
                 self._remove(c.id)
+
+
+def _explain(rc: int, *, oom: bool, memory_mb: int | None) -> tuple[str, bool]:
+    """Reason and retryability of a nonzero exit (no ``output/failure``)."""
+    if oom:
+        limit = f" of {memory_mb} MiB" if memory_mb else ""
+        return (f"OutOfMemory: the container was killed (exit {rc}) for using more than its "
+                f"memory limit{limit}", False)
+    how = f"exit status {rc}" + (" (killed by SIGKILL)" if rc == 137 else "")
+    # a kill nobody here sent (the host, `docker kill`) may well pass on a second try
+    return f"AlgorithmError: {how}", rc in (137, 143)

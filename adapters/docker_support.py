@@ -1,4 +1,4 @@
-"""Helpers of the Docker backend: the container's view of the contract, log plumbing, messages.
+"""Helpers of the Docker backend: the container's view of the contract, log lines, messages.
 
 The host side of ``/opt/ml`` is written like the local backend's job directory
 (:func:`hpo_core.adapters.local.prepare_directory`) except that channels are empty mount points
@@ -10,16 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from hpo_core.adapters.base import TrainingJobRequest
 from hpo_core.adapters.local import contract_environment, prepare_directory
+from hpo_core.errors import ExecutionError
 
-__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "check_image", "close_log",
-           "container_environment", "explain", "missing_image_message", "open_log",
+__all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "check_image",
+           "container_environment", "explain", "missing_image_message",
            "prepare_host_directory", "resource_limits", "split_lines", "transport_errors",
            "unreachable_message"]
 
@@ -75,8 +75,6 @@ def check_image(client: Any, image: str, pull: bool) -> None:
     """
     import docker
 
-    from hpo_core.errors import ExecutionError
-
     try:
         client.images.get(image)
     except docker.errors.ImageNotFound as e:
@@ -101,8 +99,6 @@ def resource_limits(instance_type: str | None, cpus: float | None, memory_mb: in
         ExecutionError: ``abort``: the instance type is not in the table (and no explicit
             limits were given).
     """
-    from hpo_core.errors import ExecutionError
-
     if instance_type and (cpus is None or memory_mb is None):
         if instance_type not in table:
             raise ExecutionError(
@@ -127,30 +123,6 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
             buf = buf[i + 1:]
     if buf:
         yield buf
-
-
-def open_log(request: TrainingJobRequest, image: str, adopted: bool = False) -> IO[bytes] | None:
-    """Open the job's log file for appending, with a header line (None: no log file).
-
-    An adopted container's output is replayed from its start after the header, so lines the
-    dead tuner had already written appear again below it.
-    """
-    if request.log_path is None:
-        return None
-    request.log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(request.log_path, "ab")  # noqa: SIM115 - closed when the job ends
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    what = "adopted (its whole output follows)" if adopted else "started"
-    log.write(f"=== {request.name} attempt {request.attempt} {what} {stamp}: docker "
-              f"{image} train\n".encode())
-    log.flush()
-    return log
-
-
-def close_log(log: IO[bytes] | None, message: str) -> None:
-    if log is not None:
-        log.write(f"=== {message}\n".encode())
-        log.close()
 
 
 def age_seconds(started_at: str) -> float:

@@ -27,6 +27,7 @@ SIGKILL after ``grace_s``; when the main process ends, what is left of its group
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -35,20 +36,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hpo_core.adapters.base import (
-    FAILURE_LIMIT,
-    JobState,
-    LineSink,
-    TrainingJobRequest,
-    read_failure,
-    read_pieces,
-    timeout_state,
-)
+from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest, read_pieces
+from hpo_core.adapters.lifecycle import JobOutput, Lifecycle, close_log, exit_state, open_log
+from hpo_core.errors import ExecutionError
 
 __all__ = ["LocalBackend", "contract_environment", "prepare_directory"]
 
@@ -133,16 +127,9 @@ def contract_environment(request: TrainingJobRequest) -> dict[str, str]:
 class _Handle:
     request: TrainingJobRequest
     proc: subprocess.Popen[bytes]
-    log: IO[bytes] | None
-    readers: list[threading.Thread]
-    started: float
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
-    stop_reason: str | None = None
-    timed_out: bool = False
-    term_at: float | None = None
-    killed: bool = False
-    final: JobState | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    output: JobOutput
+    life: Lifecycle
+    readers: list[threading.Thread] = field(default_factory=list)
 
 
 class LocalBackend:
@@ -158,35 +145,27 @@ class LocalBackend:
         self.grace_s = grace_s
 
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.errors import ExecutionError
-
         prepare_directory(request)
         argv = list(request.command)
         if argv and argv[0] in ("python", "python3"):
             argv[0] = sys.executable
         env = {**os.environ, **request.environment, **contract_environment(request),
                "PYTHONUNBUFFERED": "1"}
-        log = None
-        if request.log_path is not None:
-            request.log_path.parent.mkdir(parents=True, exist_ok=True)
-            log = open(request.log_path, "ab")  # noqa: SIM115 - closed when the job ends
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            log.write(f"=== {request.name} attempt {request.attempt} started {stamp}: "
-                      f"{argv!r}\n".encode())
-            log.flush()
+        log = open_log(request, repr(argv))
         try:
             proc = subprocess.Popen(argv, cwd=request.cwd, env=env, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     start_new_session=True)
         except OSError as e:
-            if log is not None:
-                log.write(f"=== could not start: {e}\n".encode())
-                log.close()
+            close_log(log, f"could not start: {e}")
             transient = e.errno in (11, 12, 24)  # EAGAIN, ENOMEM, EMFILE
             what = (f"cannot run command {argv!r} (cwd {str(request.cwd)!r}): "
                     f"{e.strerror or e}")
             raise ExecutionError(what, "retry" if transient else "abort") from e
-        handle = _Handle(request, proc, log, [], time.monotonic())
+        life = Lifecycle(functools.partial(_signal_group, proc.pid, signal.SIGTERM),
+                         functools.partial(_signal_group, proc.pid, signal.SIGKILL),
+                         max_runtime_s=request.max_runtime_s, grace_s=self.grace_s)
+        handle = _Handle(request, proc, JobOutput(log), life)
         for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
             t = threading.Thread(target=self._read, args=(handle, stream, pipe, on_line),
                                  name=f"{request.name}-{stream}", daemon=True)
@@ -197,78 +176,25 @@ class LocalBackend:
     @staticmethod
     def _read(h: _Handle, stream: str, pipe: IO[bytes], on_line: LineSink) -> None:
         for piece, line in read_pieces(pipe):  # bounded memory, whatever the line lengths
-            with h.lock:
-                if h.log is not None:
-                    try:
-                        h.log.write(piece)
-                        h.log.flush()
-                    except OSError as e:  # a full disk: keep reading, or the job blocks
-                        h.tail.append(f"=== the log stopped: {e}")
-                        with contextlib.suppress(OSError):
-                            h.log.close()
-                        h.log = None
-                if line is not None:
-                    h.tail.append(line)
-            if line is not None:
-                on_line(stream, line)
+            h.output.piece(stream, piece, line, on_line)
         pipe.close()
 
     def poll(self, handle: _Handle) -> JobState:
-        h = handle
-        if h.final is not None:
-            return h.final
-        rc = h.proc.poll()
-        now = time.monotonic()
-        if rc is None:
-            limit = h.request.max_runtime_s
-            if h.term_at is None and limit is not None and now - h.started > limit:
-                h.timed_out = True
-                self._signal(h, signal.SIGTERM)
-                h.term_at = now
-            elif h.term_at is not None and not h.killed and now - h.term_at > self.grace_s:
-                self._signal(h, signal.SIGKILL)
-                h.killed = True
-            return JobState("InProgress")
-        self._signal(h, signal.SIGKILL)  # what is left of the process group
-        for t in h.readers:
-            t.join(timeout=5.0)
-        with h.lock:
-            if h.log is not None:
-                h.log.write(f"=== exit status {rc}\n".encode())
-                h.log.close()
-                h.log = None
-        h.final = self._final(h, rc)
-        return h.final
-
-    def _final(self, h: _Handle, rc: int) -> JobState:
-        if h.timed_out:
-            return timeout_state(h.request.max_runtime_s, rc)
-        if h.stop_reason is not None:
-            return JobState("Stopped", h.stop_reason, exit_code=rc)
-        if rc == 0:
-            return JobState("Completed", exit_code=0)
-        text = read_failure(h.request.directory)
-        if text:
-            return JobState("Failed", text, retryable=text.startswith("RetryableError"),
-                            exit_code=rc)
-        how = f"killed by signal {signal.Signals(-rc).name}" if rc < 0 else f"exit status {rc}"
-        tail = "\n".join(list(h.tail)[-5:])
-        reason = f"AlgorithmError: {how}" + (f"; last log lines:\n{tail}" if tail else "")
-        return JobState("Failed", reason[:FAILURE_LIMIT], exit_code=rc,
-                        retryable=rc < 0 and -rc in _RETRY_SIGNALS)
-
-    def stop(self, handle: _Handle, reason: str) -> None:
-        h = handle
-        if h.final is not None or h.term_at is not None:
-            return
-        h.stop_reason = reason
-        self._signal(h, signal.SIGTERM)
-        h.term_at = time.monotonic()
+        return handle.life.poll(lambda: handle.proc.poll() is None,
+                                functools.partial(self._finish, handle))
 
     @staticmethod
-    def _signal(h: _Handle, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(h.proc.pid, sig)
+    def _finish(h: _Handle) -> JobState:
+        rc = h.proc.returncode
+        _signal_group(h.proc.pid, signal.SIGKILL)  # what is left of the process group
+        for t in h.readers:
+            t.join(timeout=5.0)
+        h.output.close(f"exit status {rc}")
+        return h.life.stopped_state(rc) or exit_state(rc, h.request.directory, h.output.tail,
+                                                      _explain)
+
+    def stop(self, handle: _Handle, reason: str) -> None:
+        handle.life.stop(reason)
 
     def process_info(self, handle: _Handle) -> dict[str, Any]:
         pid = handle.proc.pid
@@ -281,8 +207,7 @@ class LocalBackend:
         ticks = _start_ticks(pid)
         if ticks is not None and ticks != info.get("start_ticks"):
             return  # the pid now belongs to another process; its old group is gone
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
+        _signal_group(pgid, signal.SIGKILL)
         deadline = time.monotonic() + 5.0
         while _start_ticks(pid) is not None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -298,3 +223,15 @@ def _start_ticks(pid: int) -> int | None:
     if fields[0] in ("Z", "X"):  # zombie: dead, waiting to be reaped
         return None
     return int(fields[19])
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _explain(rc: int) -> tuple[str, bool]:
+    """Reason and retryability of a nonzero exit: a signal the tuner did not send (the
+    kernel's OOM killer, a shutdown) may well pass on a second try."""
+    how = f"killed by signal {signal.Signals(-rc).name}" if rc < 0 else f"exit status {rc}"
+    return f"AlgorithmError: {how}", rc < 0 and -rc in _RETRY_SIGNALS

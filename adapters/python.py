@@ -22,6 +22,7 @@ An exception fails the job with ``TypeName: message`` as the reason.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -32,14 +33,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from hpo_core.adapters.base import (
-    FAILURE_LIMIT,
-    JobState,
-    LineSink,
-    TrainingJobRequest,
-    timeout_state,
-)
+from hpo_core.adapters.base import FAILURE_LIMIT, JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.lifecycle import Lifecycle
 from hpo_core.adapters.local import prepare_directory
+from hpo_core.errors import ExecutionError
 
 __all__ = ["PythonBackend", "TrainingContext", "load_function"]
 
@@ -50,8 +47,6 @@ def load_function(spec: str) -> Callable[[TrainingContext], Any]:
     Raises:
         ExecutionError (abort): the module or function cannot be found.
     """
-    from hpo_core.errors import ExecutionError
-
     module_name, _, attr = spec.partition(":")
     try:
         fn = getattr(importlib.import_module(module_name), attr)
@@ -113,15 +108,10 @@ class TrainingContext:
 class _Handle:
     request: TrainingJobRequest
     thread: threading.Thread
-    stop_event: threading.Event
-    started: float
+    life: Lifecycle
     log: IO[str] | None
     lock: threading.Lock
     result: dict[str, Any] = field(default_factory=dict)
-    stop_reason: str | None = None
-    timed_out: bool = False
-    term_at: float | None = None
-    final: JobState | None = None
 
 
 class PythonBackend:
@@ -156,7 +146,7 @@ class PythonBackend:
         def emit(line: str) -> None:
             h = holder["h"]
             with lock:
-                if h.final is not None:
+                if h.life.final is not None:
                     return  # abandoned: drop late lines
                 if h.log is not None:
                     h.log.write(line + "\n")
@@ -179,46 +169,37 @@ class PythonBackend:
                 ctx.log("".join(traceback.format_exception(e)).rstrip())
 
         thread = threading.Thread(target=body, name=request.name, daemon=True)
-        handle = _Handle(request, thread, stop_event, time.monotonic(), log, lock)
+        # a thread cannot be killed: once grace_s has passed after should_stop, it is abandoned
+        life = Lifecycle(stop_event.set, None, max_runtime_s=request.max_runtime_s,
+                         grace_s=self.grace_s)
+        handle = _Handle(request, thread, life, log, lock)
         holder["h"] = handle
         thread.start()
         return handle
 
     def poll(self, handle: _Handle) -> JobState:
-        h = handle
-        if h.final is not None:
-            return h.final
-        now = time.monotonic()
-        if h.thread.is_alive():
-            limit = h.request.max_runtime_s
-            if h.term_at is None and limit is not None and now - h.started > limit:
-                h.timed_out, h.term_at = True, now
-                h.stop_event.set()
-            if h.term_at is None or now - h.term_at <= self.grace_s:
-                return JobState("InProgress")
-        state = self._state(h)
+        return handle.life.poll(handle.thread.is_alive, functools.partial(self._finish, handle),
+                                abandon=True)
+
+    def _finish(self, h: _Handle) -> JobState:
+        state = h.life.stopped_state() or self._outcome(h)
         with h.lock:
-            h.final = state
+            h.life.final = state  # set under the lock: emit drops the lines of an abandoned job
             if h.log is not None:
                 h.log.write(f"=== {state.status}\n")
                 h.log.close()
                 h.log = None
         return state
 
-    def _state(self, h: _Handle) -> JobState:
-        if h.timed_out:
-            return timeout_state(h.request.max_runtime_s)
-        if h.stop_reason is not None:
-            return JobState("Stopped", h.stop_reason)
+    @staticmethod
+    def _outcome(h: _Handle) -> JobState:
+        """The state of a function that returned or raised by itself."""
         if "error" in h.result:
             return JobState("Failed", h.result["error"][:FAILURE_LIMIT])
         return JobState("Completed")
 
     def stop(self, handle: _Handle, reason: str) -> None:
-        if handle.final is None and handle.term_at is None:
-            handle.stop_reason = reason
-            handle.term_at = time.monotonic()
-            handle.stop_event.set()
+        handle.life.stop(reason)
 
     def process_info(self, handle: _Handle) -> dict[str, Any]:
         return {}

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import sys
 import threading
@@ -41,6 +42,9 @@ from typing import IO, Any
 
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
 from hpo_core.adapters.jobdefs import Definitions, definitions_of
+from hpo_core.adapters.lifecycle import Lifecycle
+from hpo_core.adapters.local import LocalBackend
+from hpo_core.errors import ExecutionError
 
 __all__ = ["RayBackend"]
 
@@ -59,8 +63,6 @@ def run_training_job(request: TrainingJobRequest, grace_s: float,
     ``{"started": ...}``, then ``{"lines": [(stream, line), ...]}`` batches, then
     ``{"state": ...}``. A cancel stops the job (SIGTERM, SIGKILL after ``grace_s``) whether
     Ray interrupts the task body (KeyboardInterrupt) or closes the generator at a ``yield``."""
-    from hpo_core.adapters.local import LocalBackend
-
     argv = list(request.command)
     if argv and argv[0] in ("python", "python3"):
         argv[0] = sys.executable
@@ -113,12 +115,11 @@ class _Handle:
     request: TrainingJobRequest
     generator: Any
     log: IO[str] | None
+    life: Lifecycle
     started: dict[str, Any] = field(default_factory=dict)
     reader: threading.Thread | None = None
     result: JobState | None = None
     error: JobState | None = None
-    stop_reason: str | None = None
-    final: JobState | None = None
 
 
 class RayBackend:
@@ -157,8 +158,6 @@ class RayBackend:
                    definitions_of(document), **kwargs)
 
     def _ray(self) -> Any:
-        from hpo_core.errors import ExecutionError
-
         try:
             import ray
         except ImportError as e:
@@ -190,7 +189,10 @@ class RayBackend:
             log.write(f"=== {request.name} attempt {request.attempt}: Ray task "
                       f"{options['name']} {list(request.command)!r}\n")
             log.flush()
-        h = _Handle(request, generator, log)
+        # the task enforces MaxRuntimeInSeconds and the grace period on the node; here a stop
+        # is one cancel of the task
+        life = Lifecycle(functools.partial(self._cancel, generator), grace_s=self.grace_s)
+        h = _Handle(request, generator, log, life)
         h.reader = threading.Thread(target=self._consume, args=(ray, h, on_line),
                                     name=f"{request.name}-ray", daemon=True)
         h.reader.start()
@@ -214,33 +216,26 @@ class RayBackend:
             h.error = _failure(e)
 
     def poll(self, handle: _Handle) -> JobState:
-        h = handle
-        if h.final is not None:
-            return h.final
-        assert h.reader is not None
-        if h.reader.is_alive():
-            return JobState("InProgress")
-        if h.stop_reason is not None:
-            state = JobState("Stopped", h.stop_reason)
-        else:
-            state = h.result or h.error or JobState(
-                "Failed", "InternalServerError: the Ray task ended without a result",
-                retryable=True)
+        assert handle.reader is not None
+        return handle.life.poll(handle.reader.is_alive, functools.partial(self._finish, handle))
+
+    @staticmethod
+    def _finish(h: _Handle) -> JobState:
+        state = h.life.stopped_state() or h.result or h.error or JobState(
+            "Failed", "InternalServerError: the Ray task ended without a result", retryable=True)
         if h.log is not None:
             h.log.write(f"=== {state.status}" + (f": {state.reason}" if state.reason else "")
                         + "\n")
             h.log.close()
             h.log = None
-        h.final = state
         return state
 
     def stop(self, handle: _Handle, reason: str) -> None:
-        h = handle
-        if h.final is not None or h.stop_reason is not None:
-            return
-        h.stop_reason = reason
+        handle.life.stop(reason)
+
+    def _cancel(self, generator: Any) -> None:
         with contextlib.suppress(Exception):
-            self._ray().cancel(h.generator)
+            self._ray().cancel(generator)
 
     def process_info(self, handle: _Handle) -> dict[str, Any]:
         return {"backend": "ray", "task": f"hpo:{handle.request.name}", **handle.started}

@@ -16,16 +16,21 @@ only when a handle's next call is due, so the tuner's loop stays responsive.
   for InternalServerError / capacity errors and texts starting ``RetryableError``);
   ``Stopped`` after :meth:`stop` -> Stopped; ``Stopped`` with SecondaryStatus
   ``MaxRuntimeExceeded`` -> Failed ``MaxRuntimeExceeded``.
-- Errors (:func:`~hpo_core.adapters.sagemaker_request.classify`): throttling, 5xx and
-  connection errors are retried with exponential backoff and jitter (``max_tries`` times for
-  one call, then the trial fails as retryable); ``ResourceLimitExceeded`` on create waits for
-  capacity (``capacity_wait_s``, then a retryable failure); validation errors fail the trial
-  with AWS's message; credential and permission errors abort the tuning job.
+- Errors (:func:`~hpo_core.adapters.sagemaker_request.classify`): throttling, timeouts, 429 /
+  5xx and connection errors are retried with exponential backoff and jitter (``max_tries``
+  times for one call, then the trial fails as retryable), by this backend alone: the clients
+  it builds make one attempt per call (botocore retries nothing, see
+  :data:`~hpo_core.adapters.sagemaker_request.RETRIES`); ``ResourceLimitExceeded`` on create
+  waits for capacity (``capacity_wait_s``, then a retryable failure); validation errors fail
+  the trial with AWS's message; credential and permission errors abort the tuning job.
 - :meth:`stop` calls ``StopTrainingJob`` (early stopping, Hyperband, the tuning job ending);
   SageMaker sends SIGTERM and kills after its own grace period.
 
-Clients are injected (``boto3.client("sagemaker")`` and ``boto3.client("logs")`` by default,
-so credentials come from the normal boto3 chain). No credential is ever read, logged or put in
+Clients are injected; by default :func:`~hpo_core.adapters.sagemaker_request.boto3_client`
+builds ``sagemaker`` and ``logs`` clients (credentials from the normal boto3 chain, botocore's
+retries off). An injected client is used as given, its retry settings included: give it
+``config=botocore.config.Config(retries=RETRIES)``, or botocore's own retries (and sleeps)
+run inside each of this backend's tries. No credential is ever read, logged or put in
 :meth:`process_info`, which holds only the training job's name and region.
 """
 
@@ -42,10 +47,12 @@ from typing import IO, Any
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
 from hpo_core.adapters.jobdefs import Definitions, definitions_of, pick
 from hpo_core.adapters.sagemaker_request import (
+    boto3_client,
     classify,
     create_training_job_request,
     error_message,
 )
+from hpo_core.errors import ExecutionError
 
 __all__ = ["LOG_GROUP", "SageMakerBackend"]
 
@@ -79,9 +86,11 @@ class SageMakerBackend:
     Args:
         tuning_job: the tuning job's name (tag ``hpo:tuning-job``).
         definitions: DefinitionName -> raw TrainingJobDefinition.
-        client: a ``boto3`` SageMaker client (default: ``boto3.client("sagemaker")``).
-        logs_client: a CloudWatch Logs client (default: ``boto3.client("logs")``); ``False``
-            reads no logs (metrics then come from ``FinalMetricDataList`` only).
+        client: a ``boto3`` SageMaker client, used as given (default:
+            ``boto3_client("sagemaker")``, one attempt per call).
+        logs_client: a CloudWatch Logs client, used as given (default:
+            ``boto3_client("logs")``); ``False`` reads no logs (metrics then come from
+            ``FinalMetricDataList`` only).
         tags: the tuning job's Tags, propagated to every training job.
         describe_s, describe_max_s: first and largest interval between describes.
         backoff_s, backoff_max_s: first and largest delay after a throttled or failed call.
@@ -121,19 +130,17 @@ class SageMakerBackend:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _boto3_client("sagemaker")
+            self._client = boto3_client("sagemaker")
         return self._client
 
     @property
     def logs(self) -> Any:
         if self._logs is None:
-            self._logs = _boto3_client("logs")
+            self._logs = boto3_client("logs")
         return self._logs or None
 
     # ------------------------------------------------------------------ start
     def start(self, request: TrainingJobRequest, on_line: LineSink) -> _Handle:
-        from hpo_core.errors import ExecutionError
-
         try:
             def_name, definition = pick(self.definitions, request)
             where = ("TrainingJobDefinition" if def_name == "default"
@@ -152,8 +159,6 @@ class SageMakerBackend:
         return h
 
     def _create(self, h: _Handle, first: bool = False) -> None:
-        from hpo_core.errors import ExecutionError
-
         now = self._clock()
         try:
             self.client.create_training_job(**h.create)
@@ -382,18 +387,4 @@ class SageMakerBackend:
             h.log.write(f"=== {message}\n")
             h.log.close()
             h.log = None
-
-
-def _boto3_client(service: str) -> Any:
-    from hpo_core.errors import ExecutionError
-
-    try:
-        import boto3
-    except ImportError as e:
-        raise ExecutionError("the SageMaker backend needs boto3: pip install 'hpo_core[aws]'",
-                             "abort") from e
-    try:
-        return boto3.client(service)
-    except Exception as e:  # NoRegionError and friends
-        raise ExecutionError(f"cannot create a boto3 {service} client: {e}", "abort") from e
 

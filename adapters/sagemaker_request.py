@@ -1,4 +1,4 @@
-"""Building SageMaker requests from an AMT training-job definition, and classing AWS errors.
+"""Building SageMaker requests from an AMT training-job definition; AWS clients and errors.
 
 :func:`create_training_job_request` turns one trial (a
 :class:`~hpo_core.adapters.base.TrainingJobRequest`) of an AMT ``TrainingJobDefinition`` into
@@ -22,6 +22,18 @@ the ``CreateTrainingJob`` request AMT itself would make:
 
 RetryStrategy is not sent: the tuner retries (under a new name) so that attempts are counted
 once. :func:`classify` says what an AWS error means for the tuner.
+
+Who retries an AWS call: only hpo_core. :func:`boto3_client` builds clients with
+:data:`RETRIES` (botocore's ``standard`` mode, one attempt in all: botocore sends each call
+once and retries nothing), and the callers retry what :func:`classify` calls ``transient``
+with their own exponential backoff and jitter: the SageMaker backend without blocking the
+tuner's loop (the next try is scheduled for a later ``poll``), the warm start with ``sleep``.
+With botocore's defaults (standard mode, 3 attempts; legacy mode, 5), its retries, which
+sleep inside the call, would run under ours and multiply them. A client passed in by the
+caller is used as given: build it with ``config=botocore.config.Config(retries=RETRIES)`` for
+the same division. The error codes :func:`classify` retries include every code botocore
+itself treats as throttling or transient (its standard-mode lists and ``data/_retry.json``),
+plus the service-side 5xx codes and HTTP 429 / 5xx.
 """
 
 from __future__ import annotations
@@ -31,16 +43,36 @@ from typing import Any
 
 from hpo_core.adapters.base import TrainingJobRequest
 from hpo_core.adapters.jobdefs import training_job_name
+from hpo_core.errors import ExecutionError
 
-__all__ = ["THROTTLING", "classify", "create_training_job_request", "error_code",
-           "error_message"]
+__all__ = ["RETRIES", "THROTTLING", "TRANSIENT", "boto3_client", "classify",
+           "create_training_job_request", "error_code", "error_message"]
 
+#: botocore's retry settings for the clients hpo_core builds: one attempt (``total_max_attempts``
+#: counts the first call; ``max_attempts`` would count retries only), so that the backoff of
+#: the callers is the only retry. Explicit settings win over ``AWS_MAX_ATTEMPTS`` and
+#: ``AWS_RETRY_MODE``.
+RETRIES: dict[str, Any] = {"total_max_attempts": 1, "mode": "standard"}
+
+#: Throttling error codes: every code botocore treats as throttling, in any service (standard
+#: mode's list and the legacy ``_retry.json`` policies).
 THROTTLING = frozenset({
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
     "RequestThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException", "SlowDown", "PriorRequestNotComplete"})
-_SERVER = frozenset({"InternalFailure", "InternalServerError", "InternalError",
-                     "ServiceUnavailable", "ServiceUnavailableException", "InternalService"})
+    "ProvisionedThroughputExceededException", "SlowDown", "PriorRequestNotComplete",
+    "LimitExceededException", "BandwidthLimitExceeded", "EC2ThrottledException",
+    "TransactionInProgressException"})
+#: Transient error codes: those botocore retries as transient (request timeouts; and in
+#: ``_retry.json``, S3's BadDigest, DynamoDB's write conflict, STS's unreachable identity
+#: provider), and the 5xx codes services send (the HTTP status alone is not always given).
+TRANSIENT = frozenset({
+    "RequestTimeout", "RequestTimeoutException", "BadDigest", "ReplicatedWriteConflictException",
+    "IDPCommunicationError", "InternalFailure", "InternalServerError", "InternalError",
+    "InternalServerException", "InternalService", "ServiceUnavailable",
+    "ServiceUnavailableException"})
+#: botocore's exception classes of a call that got no answer (connection refused or closed,
+#: timeouts, proxy and TLS failures, a broken response stream), matched with their subclasses.
+_NO_ANSWER = frozenset({"ConnectionError", "HTTPClientError"})
 _ACCESS = frozenset({"AccessDenied", "AccessDeniedException", "UnrecognizedClientException",
                      "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
                      "InvalidSignatureException", "SignatureDoesNotMatch",
@@ -148,11 +180,30 @@ def error_message(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+def boto3_client(service: str) -> Any:
+    """A boto3 client of ``service`` (credentials and region from boto3's usual chain) that
+    makes one attempt per call (:data:`RETRIES`): the caller's backoff is the only retry.
+
+    Raises:
+        ExecutionError: ``abort``: boto3 is missing, or no client can be made (no region...).
+    """
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError as e:
+        raise ExecutionError("the SageMaker backend needs boto3: pip install 'hpo_core[aws]'",
+                             "abort") from e
+    try:
+        return boto3.client(service, config=Config(retries=dict(RETRIES)))
+    except Exception as e:  # NoRegionError and friends
+        raise ExecutionError(f"cannot create a boto3 {service} client: {e}", "abort") from e
+
+
 def classify(e: BaseException) -> str:
     """What an AWS error means for the tuner.
 
     Returns:
-        ``"transient"`` (throttling, 5xx, connection trouble: retry with backoff),
+        ``"transient"`` (throttling, timeouts, 429 and 5xx, no answer: retry with backoff),
         ``"capacity"`` (ResourceLimitExceeded: wait for running jobs to end), ``"access"``
         (credentials or permissions: every job would fail; abort), ``"in_use"`` (the name
         exists: a create whose answer was lost), ``"not_found"`` or ``"invalid"`` (the
@@ -174,8 +225,7 @@ def classify(e: BaseException) -> str:
         return "in_use"
     if code == "ResourceNotFound" or code == "ResourceNotFoundException":
         return "not_found"
-    if code in _SERVER or status >= 500 or code in (
-            "EndpointConnectionError", "ConnectionClosedError", "ReadTimeoutError",
-            "ConnectTimeoutError", "ConnectionError"):
+    no_answer = any(c.__name__ in _NO_ANSWER for c in type(e).__mro__)
+    if code in TRANSIENT or status == 429 or status >= 500 or no_answer:
         return "transient"
     return "invalid"

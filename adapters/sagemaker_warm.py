@@ -4,9 +4,12 @@
 objective and status) and ``ListTrainingJobsForHyperParameterTuningJob`` (every page), and
 returns the completed training jobs that have a final objective value, as plain dicts the
 tuner's warm start can use (``TunedHyperParameters`` are AMT strings, as in a job directory).
-Throttling and 5xx answers are retried with backoff; other AWS errors raise
-:class:`~hpo_core.errors.JobConfigError` naming the parent (a warm start that cannot be
-read is a configuration problem of the new job).
+Throttling, timeouts and 5xx answers (:func:`~hpo_core.adapters.sagemaker_request.classify`)
+are retried here with backoff; other AWS errors raise :class:`~hpo_core.errors.JobConfigError`
+naming the parent (a warm start that cannot be read is a configuration problem of the new
+job). The client is used as given: one from
+:func:`~hpo_core.adapters.sagemaker_request.boto3_client` makes one attempt per call, so
+these retries are the only ones.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hpo_core.adapters.sagemaker_request import classify, error_message
+from hpo_core.errors import JobConfigError
 
 __all__ = ["amt_parent_results"]
 
@@ -27,9 +31,10 @@ def amt_parent_results(client: Any, tuning_job: str, *, max_tries: int = 6,
     """The results of AMT tuning job ``tuning_job``.
 
     Args:
-        client: a boto3 SageMaker client.
+        client: a boto3 SageMaker client, used as given (its own retry settings included;
+            ``boto3_client("sagemaker")`` retries nothing itself).
         tuning_job: the parent's HyperParameterTuningJobName.
-        max_tries: attempts per call when AWS throttles or fails with 5xx.
+        max_tries: attempts per call when AWS throttles, times out or fails with 5xx.
         backoff_s: first delay between attempts (doubled each time, with jitter).
         sleep: how to wait (tests pass a no-op).
         seed: seed of the jitter.
@@ -45,8 +50,6 @@ def amt_parent_results(client: Any, tuning_job: str, *, max_tries: int = 6,
     rng = random.Random(seed)
 
     def call(method: str, **kwargs: Any) -> dict[str, Any]:
-        from hpo_core.errors import JobConfigError
-
         for attempt in range(1, max_tries + 1):
             try:
                 return dict(getattr(client, method)(**kwargs))

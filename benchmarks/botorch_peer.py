@@ -112,5 +112,5 @@ def botorch_session(problem: Problem, seed: int) -> BotorchSession:
     missing = [m for m in ("torch", "botorch") if importlib.util.find_spec(m) is None]
     if missing:
         raise Skip(f"the botorch peer needs torch and botorch ({', '.join(missing)} not "
-                   f"installed; optional: pip install torch botorch)")
+                   f"installed; extra 'torch-peers': pip install 'hpo_core[torch-peers]')")
     return BotorchSession(problem, seed)

@@ -99,7 +99,8 @@ def optuna_session(sampler: str) -> Any:
         if importlib.util.find_spec("optuna") is None:
             raise Skip("optuna is not installed (extra 'peers')")
         if sampler == "gp" and importlib.util.find_spec("torch") is None:
-            raise Skip("Optuna's GPSampler needs torch (pip install torch)")
+            raise Skip("Optuna's GPSampler needs torch (extra 'torch-peers': "
+                       "pip install 'hpo_core[torch-peers]')")
         return OptunaSession(problem, seed, sampler)
     return make
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from hpo_core.errors import HPOError, OptimizerError
 from hpo_core.persist import check_versioned, read_versioned, write_atomic
+from hpo_core.progress import CountProgress
 from hpo_core.space import SearchSpace
 from hpo_core.strategies import History, make_strategy
 from hpo_core.strategies.stopping import make_stopper
@@ -52,13 +53,36 @@ def _real(value: Any, what: str) -> float:
     return float(value)
 
 
+def _callbacks(value: Any) -> list[Callable[..., Any]]:
+    if value is None:
+        return []
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise OptimizerError(f"optimize: callbacks must be a list of callables "
+                             f"callback(optimizer, trial) or None, got {value!r}")
+    hooks = list(value)
+    for i, hook in enumerate(hooks):
+        if not callable(hook):
+            raise OptimizerError(f"optimize: callbacks[{i}] must be callable as "
+                                 f"callback(optimizer, trial), got {hook!r}")
+    return hooks
+
+
+def _check_reached_resource(t: Trial) -> None:
+    """Multi-fidelity: a value told after reports must come at the trial's resource."""
+    if t.resource is not None and t.reports and t.last_step < t.resource:
+        raise OptimizerError(
+            f"tell: trial {t.id} reported up to step {t.last_step} of its resource "
+            f"{t.resource}: the told value is the value at step {t.resource}; report up to "
+            f"trial.resource first, or tell(trial, failed=True, reason=...) if it ended early")
+
+
 def _seed(value: Any) -> int:
     if value is None:
         return secrets.randbits(63)
     if isinstance(value, np.integer):
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise OptimizerError(f"seed: expected an int >= 0 or None, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise OptimizerError(f"seed: expected an int in [0, 2**64) or None, got {value!r}")
     return value
 
 
@@ -70,7 +94,8 @@ class Optimizer:
         strategy: ``"random"``, ``"grid"``, ``"bayesian"`` (JAX Gaussian process) or
             ``"hyperband"`` (multi-fidelity: see :meth:`report`).
         objective: ``"minimize"`` or ``"maximize"``, any case.
-        seed: int >= 0; None draws one (kept, and saved).
+        seed: int in ``[0, 2**64)`` (every strategy keys its draws with all 64 bits); None
+            draws one (kept, and saved).
         early_stopping: ``"off"`` (default) or ``"auto"``: AMT's median stopping rule acting on
             :meth:`report` (random, grid and Bayesian; Hyperband stops trials itself).
         **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,
@@ -238,7 +263,10 @@ class Optimizer:
             The updated trial.
 
         Raises:
-            OptimizerError: unknown or already-told trial; a value that is not a real number.
+            OptimizerError: unknown or already-told trial; a value that is not a real number;
+                multi-fidelity (hyperband): a value after reports that stopped below
+                ``trial.resource`` (a trial told without any report is taken as evaluated at
+                its resource; ``failed=True`` is always accepted).
         """
         t = self._lookup(trial, "tell")
         if t.status == "stopped":
@@ -256,6 +284,8 @@ class Optimizer:
                 failed, reason = True, f"objective value {value!r} is not finite"
         if reason is not None and not isinstance(reason, str):
             raise OptimizerError(f"tell: reason must be a string, got {type(reason).__name__}")
+        if not failed:
+            _check_reached_resource(t)
         t.finished_at = time.time()
         if failed:
             t.status, t.value, t.reason = "failed", None, reason or "failed"
@@ -324,14 +354,31 @@ class Optimizer:
         return value if self._objective == "minimize" else -value
 
     # ------------------------------------------------------------------ convenience loop
+    #: None outside :meth:`optimize`; inside it, whether :meth:`stop` was called.
+    _stop_requested: bool | None = None
+
     def optimize(self, fn: Callable[[dict[str, Any]], float], n_trials: int = 50,
                  timeout: float | None = None,
-                 catch: Iterable[type[BaseException]] = ()) -> Trial | None:
+                 catch: Iterable[type[BaseException]] = (),
+                 callbacks: Iterable[Callable[[Optimizer, Trial], None]] | None = None,
+                 show_progress_bar: bool = False) -> Trial | None:
         """Run ``fn(params) -> value`` for up to ``n_trials`` trials or ``timeout`` seconds.
 
         An exception raised by ``fn`` records the trial as failed with the exception as the
         reason; it is re-raised unless its type is in ``catch``. The loop ends early when the
-        strategy has no unused point left. Returns :attr:`best`.
+        strategy has no unused point left, or after :meth:`stop`. Returns :attr:`best`.
+
+        Args:
+            fn: the objective, called with a copy of the trial's params.
+            n_trials: the most trials this call runs (an int >= 0).
+            timeout: seconds after which no new trial starts (the running one finishes).
+            catch: exception types of ``fn`` that fail the trial and let the loop go on.
+            callbacks: called in order after every finished trial (completed, or failed with
+                an exception in ``catch``) as ``callback(optimizer, trial)``, Optuna's
+                convention; a callback may call ``optimizer.stop()`` to end the loop.
+            show_progress_bar: on stderr, trials done / ``n_trials``, best so far, elapsed
+                and time left: a live bar on a terminal (rich with the ``progress`` extra,
+                else a plain redrawn line), else a plain line every tenth of ``n_trials``.
         """
         if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0:
             raise OptimizerError(f"optimize: n_trials must be an int >= 0, got {n_trials!r}")
@@ -339,27 +386,64 @@ class Optimizer:
                 timeout, int | float) or not timeout > 0):
             raise OptimizerError(f"optimize: timeout must be a number > 0 or None, got {timeout!r}")
         catch = tuple(catch)
+        hooks = _callbacks(callbacks)
+        if not isinstance(show_progress_bar, bool):
+            raise OptimizerError(f"optimize: show_progress_bar must be True or False, got "
+                                 f"{show_progress_bar!r} ({type(show_progress_bar).__name__})")
+        bar = CountProgress(n_trials, label="optimize") if show_progress_bar else None
         deadline = None if timeout is None else time.monotonic() + timeout
-        for _ in range(n_trials):
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            if self.capacity is not None and len(self._used) >= self.capacity:
-                break
-            try:
-                trial = self.ask()
-            except OptimizerError:
-                if self.capacity is not None:
+        self._stop_requested = False
+        try:
+            for done in range(1, n_trials + 1):
+                if deadline is not None and time.monotonic() >= deadline:
                     break
-                raise
-            try:
-                value = fn(dict(trial.params))
-            except BaseException as e:
-                self.tell(trial, failed=True, reason=f"{type(e).__name__}: {e}")
-                if isinstance(e, catch) and not isinstance(e, KeyboardInterrupt):
-                    continue
-                raise
-            self.tell(trial, value)
+                trial = self._optimize_one(fn, catch)
+                if trial is None:
+                    break
+                for hook in hooks:
+                    hook(self, trial)
+                if bar is not None:
+                    best = self.best
+                    bar.update(done, {"best": "-" if best is None else f"{best.value:.6g}"})
+                if self._stop_requested:
+                    break
+        finally:
+            self._stop_requested = None
+            if bar is not None:
+                bar.close()
         return self.best
+
+    def _optimize_one(self, fn: Callable[[dict[str, Any]], float],
+                      catch: tuple[type[BaseException], ...]) -> Trial | None:
+        """One trial of :meth:`optimize`; None when the space is used up."""
+        if self.capacity is not None and len(self._used) >= self.capacity:
+            return None
+        try:
+            trial = self.ask()
+        except OptimizerError:
+            if self.capacity is not None:
+                return None
+            raise
+        try:
+            value = fn(dict(trial.params))
+        except BaseException as e:
+            self.tell(trial, failed=True, reason=f"{type(e).__name__}: {e}")
+            if isinstance(e, catch) and not isinstance(e, KeyboardInterrupt):
+                return trial
+            raise
+        return self.tell(trial, value)
+
+    def stop(self) -> None:
+        """End the running :meth:`optimize` loop after the current trial (from ``fn`` or a
+        callback), as Optuna's ``study.stop()``; the next ``optimize`` call runs normally.
+
+        Raises:
+            OptimizerError: no ``optimize`` loop is running.
+        """
+        if self._stop_requested is None:
+            raise OptimizerError("stop: no optimize() loop is running; call it from the "
+                                 "objective or from a callback")
+        self._stop_requested = True
 
     def analytics(self) -> Any:
         """One row per trial as a pandas DataFrame (needs the ``report`` extra); the columns

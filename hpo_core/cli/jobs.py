@@ -3,7 +3,7 @@
     hpo tune FILE [--dir DIR] [--quiet]   run (or resume) the job of a .json/.yaml document
     hpo list [ROOT]                       the job directories under ROOT (default: ., 4 levels)
     hpo describe DIR                      DescribeHyperParameterTuningJob-shaped JSON
-    hpo trials DIR [--csv] [--sort KEY]   one row per training job, best first
+    hpo trials DIR [--csv] [--sort COL]   one row per training job, best first
     hpo stop DIR                          stop the job (its tuner stops the running jobs)
     hpo logs DIR TRAINING_JOB             print one training job's log
 
@@ -33,7 +33,11 @@ def add_parser(subparsers: Any) -> None:
     """Register tune, list, describe, trials, stop and logs."""
     p = subparsers.add_parser("tune", help="run or resume a tuning job document",
                               description="Run the tuning job of FILE (.json or .yaml). If the "
-                              "job directory holds an unfinished run of the same job, resume it.")
+                              "job directory holds an unfinished run of the same job, resume it. "
+                              "A line per training job event goes to stderr; on a terminal a "
+                              "live bar also shows done/total, running, failed, best so far, "
+                              "elapsed and time left (rich with the 'progress' extra, else a "
+                              "plain line).")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dir", metavar="DIR", help="job directory (default: Local.Directory, "
                    "else runs/<job name> next to FILE)")
@@ -49,10 +53,20 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dir", metavar="DIR")
     p.set_defaults(run=_describe)
 
-    p = subparsers.add_parser("trials", help="a tuning job's training jobs, best first")
+    p = subparsers.add_parser(
+        "trials", help="a tuning job's training jobs, best first",
+        description="One row per training job: name, status, objective and hyperparameters "
+        "(6 significant digits), start (ISO 8601 UTC), duration, failure reason. --csv "
+        "writes name, status, objective, hyperparameters and failure reason at full "
+        "precision.")
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--csv", action="store_true", help="CSV instead of a text table")
-    p.add_argument("--sort", choices=("objective", "creation"), default="objective")
+    p.add_argument("--sort", metavar="COLUMN", default="objective",
+                   help="objective (default: best first, by the job's direction), name, "
+                   "status, start, duration, creation (job order) or a hyperparameter's name; "
+                   "ascending, missing values last")
+    p.add_argument("--reverse", action="store_true",
+                   help="the opposite order (missing values still last)")
     p.set_defaults(run=_trials)
 
     p = subparsers.add_parser("stop", help="stop a tuning job")
@@ -121,18 +135,21 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _trials(args: argparse.Namespace) -> int:
-    from hpo_core.jobs.views import describe, format_table, summaries
+    from hpo_core.jobs.views import format_table, job_maximizes, summaries
 
     store = _store(args.dir)
     try:
         rows = summaries(store)
-        config = describe(store)
+        maximize = job_maximizes(store)
     finally:
         store.close()
-    best = config.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric")
-    maximize = best is None or best.get("Type") != "Minimize"
-    sys.stdout.write(format_table(rows, as_csv=args.csv,
-                                  sort_by_objective=args.sort == "objective", maximize=maximize))
+    try:
+        text = format_table(rows, as_csv=args.csv, maximize=maximize, sort=args.sort,
+                            reverse=args.reverse)
+    except ValueError as e:  # an unknown --sort column: a usage error, as argparse's
+        print(f"hpo trials: error: {e}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
     return 0
 
 

@@ -176,7 +176,7 @@ class Engine:
                     store.set_many({"elapsed": elapsed})
                     self._end(*self._ending)
                     return
-                self._show()
+                self._show(elapsed)
                 self._feed.wait(self._poll)  # less when the feed fills up
         except BaseException:
             self._feed.close()  # no reader waits on a loop that is gone
@@ -378,8 +378,14 @@ class Engine:
             status, reason = "Failed", "no metrics were read"
         if trial.status == "pending":
             if value is not None:
-                self._opt.tell(trial, value)
-            else:
+                try:
+                    self._opt.tell(trial, value)
+                except OptimizerError:  # Hyperband: it ended below its resource
+                    status, value = "Failed", None
+                    reason = (f"the objective was reported up to step {trial.last_step}, "
+                              f"below MaxResource={trial.resource}: under Hyperband a "
+                              "training job runs up to MaxResource unless it is stopped")
+            if value is None:
                 self._opt.tell(trial, failed=True, reason=reason or status)
         if trial.status == "stopped":  # early-stopped (even if it ended before SIGTERM):
             status, value = "Stopped", trial.value  # the Optimizer holds its last report
@@ -435,7 +441,7 @@ class Engine:
         store.set_status(status, reason)
         self._progress.event(f"{self.spec.name}: {status} ({_first(reason)})")
 
-    def _show(self) -> None:
+    def _show(self, elapsed: float) -> None:
         if not self._progress.live:
             return
         counts = self._store.counts()
@@ -443,7 +449,7 @@ class Engine:
         self._progress.status(counts.get("Completed", 0) + counts.get("Failed", 0)
                               + counts.get("Stopped", 0), len(self._running),
                               counts.get("Failed", 0), self.spec.max_jobs,
-                              best.value if best else None)
+                              best.value if best else None, elapsed)
 
 
 def _first(text: str | None) -> str:

@@ -1,14 +1,17 @@
 """Read-only views of a job store: ``describe`` (shaped like DescribeHyperParameterTuningJob),
 trial summaries (HyperParameterTrainingJobSummary), a text table, and the progress printer.
 
-Times are ISO 8601 strings (UTC). Trial status ``Pending`` (created, waiting for a slot or
-re-queued after a crash) is a local addition to AMT's InProgress/Completed/Failed/Stopped.
+Times are ISO 8601 strings (UTC, ``2026-01-02T03:04:05Z``, :func:`iso_time`) and durations are
+seconds, minutes or hours (:func:`duration_text`); the report uses the same two formats. Trial
+status ``Pending`` (created, waiting for a slot or re-queued after a crash) is a local addition to
+AMT's InProgress/Completed/Failed/Stopped.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 import time
 from datetime import UTC, datetime
@@ -16,13 +19,53 @@ from typing import IO, Any
 
 from hpo_core.jobs.rules import not_improving_count
 from hpo_core.jobs.store import Store
+from hpo_core.progress import Display, clock_text, is_terminal, open_display, time_left
 
-__all__ = ["Progress", "describe", "format_table", "summaries"]
+__all__ = ["SORT_KEYS", "Progress", "describe", "duration_text", "format_table", "iso_time",
+           "job_maximizes", "significant", "summaries"]
+
+#: Columns ``format_table`` sorts by besides the hyperparameters (``creation`` is job order).
+SORT_KEYS = ("objective", "name", "status", "start", "duration", "creation")
 
 
-def _iso(t: float | None) -> str | None:
+def iso_time(t: float | None) -> str | None:
+    """``time.time()`` seconds as ISO 8601 UTC to the second (``2026-01-02T03:04:05Z``)."""
     return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(
         timespec="seconds").replace("+00:00", "Z")
+
+
+def duration_text(seconds: float | None, missing: str = "") -> str:
+    """A duration in one unit, three significant digits: ``4.21 s``, ``2.37 min``, ``1.5 h``
+    (seconds below a minute, minutes below an hour)."""
+    if seconds is None:
+        return missing
+    if float(f"{seconds:.3g}") < 60:
+        return f"{seconds:.3g} s"
+    if float(f"{seconds / 60:.3g}") < 60:  # (59.96 s is "1 min", not "0.999 min")
+        return f"{max(seconds / 60, 1.0):.3g} min"
+    return f"{max(seconds / 3600, 1.0):.3g} h"
+
+
+def significant(value: Any, digits: int = 6) -> str:
+    """A number (or a numeric AMT string) to ``digits`` significant digits; integers and
+    other text as they are: ``"0.012599210498948731" -> "0.0125992"``, ``"relu" -> "relu"``."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or text.lstrip("+-").isdigit():
+            return value
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+    elif isinstance(value, float):
+        number = value
+    else:
+        return str(value)
+    return f"{number:.{digits}g}"
 
 
 def _objective(doc: dict[str, Any], definition: str) -> dict[str, str]:
@@ -56,9 +99,9 @@ def summaries(store: Store) -> list[dict[str, Any]]:
             "TrainingJobName": t["name"],
             "TrainingJobDefinitionName": t["definition"],
             "TuningJobName": doc.get("HyperParameterTuningJobName"),
-            "CreationTime": _iso(t["created"]),
-            "TrainingStartTime": _iso(t["started"]),
-            "TrainingEndTime": _iso(t["ended"]),
+            "CreationTime": iso_time(t["created"]),
+            "TrainingStartTime": iso_time(t["started"]),
+            "TrainingEndTime": iso_time(t["ended"]),
             "TrainingJobStatus": t["status"],
             "TunedHyperParameters": {k: v for k, v in t["hyperparameters"].items()
                                      if not k.startswith("_tuning") and k not in statics},
@@ -73,6 +116,9 @@ def summaries(store: Store) -> list[dict[str, Any]]:
             item["FailureReason"] = t["reason"]
         item["LogPath"] = t["log_path"]
         item["Attempts"] = t["attempts"]
+        # local: the seconds from start to end (AMT's DescribeTrainingJob has it as an integer)
+        item["TrainingTimeInSeconds"] = None if t["started"] is None or t["ended"] is None \
+            else round(t["ended"] - t["started"], 3)
         out.append(item)
     return out
 
@@ -101,9 +147,9 @@ def describe(store: Store) -> dict[str, Any]:
     out: dict[str, Any] = {
         "HyperParameterTuningJobName": doc.get("HyperParameterTuningJobName"),
         "HyperParameterTuningJobStatus": store.get("status", "InProgress"),
-        "CreationTime": _iso(store.get("created")),
-        "HyperParameterTuningEndTime": _iso(store.get("ended")),
-        "LastModifiedTime": _iso(store.get("last_modified")),
+        "CreationTime": iso_time(store.get("created")),
+        "HyperParameterTuningEndTime": iso_time(store.get("ended")),
+        "LastModifiedTime": iso_time(store.get("last_modified")),
         "HyperParameterTuningJobConfig": doc.get("HyperParameterTuningJobConfig"),
         "TrainingJobStatusCounters": counts,
         "ObjectiveStatusCounters": {
@@ -124,7 +170,7 @@ def describe(store: Store) -> dict[str, Any]:
         out["BestTrainingJob"] = next(s for s in summaries(store)
                                       if s["TrainingJobName"] == best["name"])
     if store.get("converged_at") is not None:
-        out["TuningJobCompletionDetails"]["ConvergenceDetectedTime"] = _iso(
+        out["TuningJobCompletionDetails"]["ConvergenceDetectedTime"] = iso_time(
             store.get("converged_at"))
     reason = store.get("status_reason")
     if reason:
@@ -135,40 +181,104 @@ def describe(store: Store) -> dict[str, Any]:
     return out
 
 
+def job_maximizes(store: Store) -> bool:
+    """Whether the job's objective is maximized (a multi-definition job: its first
+    definition's)."""
+    return _objective_type(store.get("document") or {}) == "Maximize"
+
+
 def _objective_type(doc: dict[str, Any]) -> str:
     defs = doc.get("TrainingJobDefinitions") or [doc.get("TrainingJobDefinition", {})]
     name = defs[0].get("DefinitionName", "default") if defs else "default"
     return _objective(doc, name).get("Type", "Minimize")
 
 
+def _sort_key(column: str, maximize: bool, names: list[str]) -> Any:
+    """The key of a row for ``column``; rows without the value sort last."""
+    def objective(r: dict[str, Any]) -> tuple[int, Any]:
+        m = r.get("FinalHyperParameterTuningJobObjectiveMetric")
+        return (1, 0.0) if m is None else (0, -m["Value"] if maximize else m["Value"])
+
+    def by(field: str) -> Any:
+        return lambda r: (r.get(field) is None, r.get(field) or 0)
+
+    def hyperparameter(r: dict[str, Any]) -> tuple[int, Any]:
+        v = r["TunedHyperParameters"].get(column)
+        if v is None:
+            return (2, "")
+        try:
+            return (0, float(v))
+        except (TypeError, ValueError):
+            return (1, str(v))
+
+    keys = {"objective": objective, "name": by("TrainingJobName"),
+            "status": by("TrainingJobStatus"), "start": by("TrainingStartTime"),
+            "duration": by("TrainingTimeInSeconds"), "creation": None}
+    if column in keys:
+        return keys[column]
+    if column in names:
+        return hyperparameter
+    raise ValueError(f"--sort: expected one of {', '.join([*SORT_KEYS, *names])}, "
+                     f"got {column!r}")
+
+
 def format_table(rows: list[dict[str, Any]], as_csv: bool = False,
-                 sort_by_objective: bool = True, maximize: bool = True) -> str:
-    """A table of trial summaries: name, status, objective, hyperparameters, reason."""
-    if sort_by_objective:
-        def key(r: dict[str, Any]) -> tuple[int, float]:
-            m = r.get("FinalHyperParameterTuningJobObjectiveMetric")
-            if m is None:
-                return (1, 0.0)
-            return (0, -m["Value"] if maximize else m["Value"])
-        rows = sorted(rows, key=key)
+                 sort_by_objective: bool = True, maximize: bool = True,
+                 sort: str | None = None, reverse: bool = False) -> str:
+    """A table of trial summaries, one row per training job.
+
+    Text: name, status, objective and hyperparameters to 6 significant digits, start (ISO
+    8601 UTC), duration, the first line of the failure reason. CSV: name, status, objective,
+    hyperparameters, failure reason, at full precision (as the job recorded them).
+
+    Args:
+        rows: :func:`summaries`.
+        as_csv: CSV instead of aligned text.
+        sort_by_objective: best first (``sort=None`` only); else job order.
+        maximize: the objective's direction (for the objective order).
+        sort: a column of :data:`SORT_KEYS` or a hyperparameter name; ``objective`` is best
+            first, the others ascending (missing values last). Overrides ``sort_by_objective``.
+        reverse: the opposite order (missing values still last).
+
+    Raises:
+        ValueError: an unknown ``sort`` column (the message lists the known ones).
+    """
     names: list[str] = []
     for r in rows:
         names += [n for n in r["TunedHyperParameters"] if n not in names]
-    header = ["TrainingJobName", "Status", "Objective", *names, "FailureReason"]
+    column = sort or ("objective" if sort_by_objective else "creation")
+    key = _sort_key(column, maximize, names)
+    if key is None:
+        rows = list(reversed(rows)) if reverse else list(rows)
+    else:  # a key is (rank, value): rank > 0 for missing values, which stay last either way
+        rows = sorted(rows, key=key)
+        if reverse:
+            groups = itertools.groupby(rows, key=lambda r: key(r)[0])
+            rows = [r for _, group in groups for r in reversed(list(group))]
+    if as_csv:
+        header = ["TrainingJobName", "Status", "Objective", *names, "FailureReason"]
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        for r in rows:
+            m = r.get("FinalHyperParameterTuningJobObjectiveMetric")
+            writer.writerow([r["TrainingJobName"], r["TrainingJobStatus"],
+                             "" if m is None else repr(float(m["Value"])),
+                             *[r["TunedHyperParameters"].get(n, "") for n in names],
+                             ((r.get("FailureReason") or "").splitlines() or [""])[0][:60]])
+        return buf.getvalue()
+    header = ["TrainingJobName", "Status", "Objective", *names, "Start (UTC)", "Duration",
+              "FailureReason"]
     table = []
     for r in rows:
         m = r.get("FinalHyperParameterTuningJobObjectiveMetric")
         reason = (r.get("FailureReason") or "").splitlines()
         table.append([r["TrainingJobName"], r["TrainingJobStatus"],
-                      "" if m is None else f"{m['Value']:.6g}",
-                      *[r["TunedHyperParameters"].get(n, "") for n in names],
+                      "" if m is None else significant(float(m["Value"])),
+                      *[significant(r["TunedHyperParameters"].get(n, "")) for n in names],
+                      r.get("TrainingStartTime") or "",
+                      duration_text(r.get("TrainingTimeInSeconds")),
                       reason[0][:60] if reason else ""])
-    if as_csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(table)
-        return buf.getvalue()
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=True)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *table]]
@@ -176,39 +286,52 @@ def format_table(rows: list[dict[str, Any]], as_csv: bool = False,
 
 
 class Progress:
-    """Progress output: one plain line per finished training job; on a terminal (and not
-    ``quiet``) also a status line redrawn in place. ``quiet`` prints nothing.
-
-    No dependency: plain text on ``stream`` (stderr by default).
+    """Progress output: one plain line per training job event; on a terminal (and not
+    ``quiet``) also a live bar: done/total, running, failed, best so far, elapsed and an
+    estimate of the time left (:mod:`hpo_core.progress`: rich's bar with the ``progress``
+    extra, else a plain line redrawn in place). ``quiet`` prints nothing. Off a terminal the
+    output is the event lines only.
     """
 
     def __init__(self, quiet: bool = False, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self.live = not quiet and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.live = not quiet and is_terminal(self.stream)
         self._last_draw = 0.0
+        self._last: tuple[Any, ...] | None = None
+        self._display: Display | None = None
 
     def event(self, text: str) -> None:
         if self.quiet:
             return
-        prefix = "\r\x1b[K" if self.live else ""
-        self.stream.write(f"{prefix}{time.strftime('%H:%M:%S')} {text}\n")
+        line = f"{time.strftime('%H:%M:%S')} {text}"
+        if self._display is not None:
+            self._display.write(line)
+            return
+        self.stream.write(("\r\x1b[K" if self.live else "") + line + "\n")
         self.stream.flush()
 
     def status(self, done: int, running: int, failed: int, total: int,
-               best: float | None) -> None:
-        if not self.live or time.monotonic() - self._last_draw < 0.5:
+               best: float | None, elapsed: float | None = None) -> None:
+        """Redraw the bar when a count changed, else at most every 0.5 s (for the clock);
+        ``elapsed``: the job's seconds so far (over resumes), for the estimate."""
+        if not self.live:
             return
-        self._last_draw = time.monotonic()
-        width = 24
-        filled = int(width * done / total) if total else 0
-        bar = "#" * filled + "-" * (width - filled)
-        best_text = "-" if best is None else f"{best:.6g}"
-        self.stream.write(f"\r\x1b[K[{bar}] {done}/{total} done, {running} running, "
-                          f"{failed} failed, best {best_text}")
-        self.stream.flush()
+        now = time.monotonic()
+        counts = (done, running, failed, total, best)
+        if counts == self._last and now - self._last_draw < 0.5:
+            return
+        self._last, self._last_draw = counts, now
+        if self._display is None:
+            self._display = open_display(total, self.stream)
+        fields = {"running": str(running), "failed": str(failed),
+                  "best": "-" if best is None else f"{best:.6g}"}
+        if elapsed is not None:
+            fields["elapsed"] = clock_text(elapsed)
+            fields["left"] = clock_text(time_left(elapsed, done, total))
+        self._display.update(done, fields)
 
     def close(self) -> None:
-        if self.live:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        if self._display is not None:
+            self._display.close()
+            self._display = None

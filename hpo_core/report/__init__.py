@@ -8,8 +8,10 @@
 Charts are Vega-Lite specifications built with Altair; the HTML page inlines the Vega
 JavaScript (no CDN, works offline), and PNG/SVG images are drawn by vl-convert without a
 browser. Modules: :func:`hpo_core.analytics.read_run` (sources -> run table), :mod:`.data` (chart
-tables, importance, rungs, summary), :mod:`.charts` (the linked charts), :mod:`.page` and
-:mod:`.bench` (the two pages), :mod:`.html` (page assembly and images).
+tables, importance, rungs, summary), :mod:`.ticks` (value ticks of unit-cube axes),
+:mod:`.interactions` (objective maps over pairs of parameters), :mod:`.charts` (the linked
+charts), :mod:`.trials_table` (every trial, sortable and filterable), :mod:`.page` and
+:mod:`.bench` (the two pages), :mod:`.html` (page assembly, width fitting, images).
 """
 
 from __future__ import annotations

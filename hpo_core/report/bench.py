@@ -12,6 +12,7 @@ The y axis is logarithmic; a regret of 0 (the optimum found) or a few ulps below
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import os
 from pathlib import Path
@@ -21,6 +22,8 @@ import numpy as np
 
 from hpo_core.benchmarks.summary import summarize
 from hpo_core.errors import ReportError
+from hpo_core.jobs.views import iso_time
+from hpo_core.report.charts import DESIGN_WIDTH
 from hpo_core.report.html import embed_page, table_html
 from hpo_core.tables import read_json, require
 
@@ -90,8 +93,15 @@ def regret_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+_PER_ROW = 2
+_PAD = 75  # a y axis and the spacing to the next chart
+_LEGEND = 125
+
+
 def bench_chart(doc: dict[str, Any]) -> Any:
-    """One regret chart per problem (median line, interquartile band, colour = strategy)."""
+    """One regret chart per problem (median line, interquartile band, colour = strategy), two
+    to a row, laid out for the page width as the run report is (``usermeta.hpoRows``, see
+    :mod:`hpo_core.report.charts`)."""
     alt, pd = require("altair"), require("pandas")
     rows = regret_rows(doc)
     if not rows:
@@ -100,6 +110,7 @@ def bench_chart(doc: dict[str, Any]) -> Any:
     strategies = list(dict.fromkeys(df["strategy"]))
     color = alt.Color("strategy:N", scale=alt.Scale(domain=strategies, scheme="tableau10"))
     charts = []
+    width = (DESIGN_WIDTH - _PER_ROW * _PAD - _LEGEND) // _PER_ROW
     for problem in dict.fromkeys(df["problem"]):
         base = alt.Chart(df[df["problem"] == problem])
         x = alt.X("trial:Q", title="trial")
@@ -112,8 +123,23 @@ def bench_chart(doc: dict[str, Any]) -> Any:
                      alt.Tooltip("q25:Q", format=".4g"), alt.Tooltip("q75:Q", format=".4g"),
                      "runs:Q"])
         charts.append(alt.layer(band, line).properties(
-            title=f"{problem}: regret (median, IQR band)", width=360, height=220))
-    return alt.concat(*charts, columns=2).configure_title(fontSize=13, anchor="start")
+            title=f"{problem}: regret (median, IQR band)", width=width, height=260))
+    grid = [charts[i:i + _PER_ROW] for i in range(0, len(charts), _PER_ROW)]
+    meta = [{"fill": round(min(1.0, (len(r) * (width + _PAD) + _LEGEND) / DESIGN_WIDTH), 4),
+             "pad": len(r) * _PAD + _LEGEND} for r in grid]
+    return alt.vconcat(*[alt.hconcat(*r) for r in grid]).configure_title(
+        fontSize=13, anchor="start").properties(usermeta={"hpoRows": meta})
+
+
+def _utc(text: Any) -> Any:
+    """An ISO 8601 time as the report writes times (UTC, ``...Z``); other values unchanged."""
+    try:
+        moment = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return iso_time(moment.timestamp())
 
 
 def _summary_html(doc: dict[str, Any]) -> str:
@@ -128,7 +154,8 @@ def _summary_html(doc: dict[str, Any]) -> str:
                         "IQR", "ask+tell p50 ms", "p95 ms"], rows, left=(0, 1))
     config = doc.get("config") or {}
     env = doc.get("environment") or {}
-    facts = [("Created", doc.get("created")), ("Command", " ".join(doc.get("command") or [])),
+    facts = [("Created (UTC)", _utc(doc.get("created"))),
+             ("Command", " ".join(doc.get("command") or [])),
              ("Budget", config.get("budget")), ("Seeds", config.get("seeds")),
              ("Python", env.get("python")), ("CPUs available", env.get("cpus_available"))]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"

@@ -5,6 +5,11 @@ dragging over a time range in "Objective over time" colours the same trials in e
 (the rest turn grey), as amtviz does; clicking a point marks that trial (magenta) in every
 chart. Every dataset that takes part carries the trial's ``end`` time (the brushed field) and
 its ``trial`` id (the clicked one).
+
+Widths are laid out for a page :data:`DESIGN_WIDTH` pixels wide; the top-level specification
+carries ``usermeta.hpoRows``, one ``{"fill", "pad"}`` per row (the share of the page width the
+row takes, the pixels of axes, spacing and legend it needs besides its plots), with which the
+page stretches every row to the browser's width (:mod:`hpo_core.report.html`).
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ import warnings
 from typing import Any
 
 from hpo_core.report.data import (
+    axis_title,
     free_params,
     importance,
     parallel_rows,
+    parallel_ticks,
     rung_rows,
     trial_rows,
 )
+from hpo_core.report.interactions import interaction_charts
 from hpo_core.space.parameters import Categorical, Continuous, Integer
 from hpo_core.tables import RunTable, best_so_far, require
 
-__all__ = ["DECORATION", "SELECTOR", "STATUS_COLORS", "dashboard", "selection_views"]
+__all__ = ["DECORATION", "DESIGN_WIDTH", "SELECTOR", "STATUS_COLORS", "dashboard",
+           "selection_views"]
 
 #: Status -> colour (Tableau 10), shared by every chart.
 STATUS_COLORS = {"completed": "#4c78a8", "stopped": "#f58518", "failed": "#e45756",
@@ -37,8 +46,11 @@ DECORATION = "deco_"
 #: also lists the other layers of a layered chart as views of a selection, which made the
 #: decorations define selections of their own; :func:`selection_views` undoes that.
 SELECTOR = "sel_"
-_SMALL = {"width": 230, "height": 170}
-_PER_ROW = 3
+#: The page width (CSS pixels) the charts' own widths are laid out for (static images too).
+DESIGN_WIDTH = 1340
+_AXIS_PAD = 75  # a y axis (labels and title) and the spacing to the next chart
+_LEGEND_PAD = 125  # a legend at the end of a row
+_HEIGHT = 190  # the small charts (scatters)
 #: Altair's warning when one selection is added to several views (as intended here).
 _DEDUP = "Automatically deduplicated selection parameter"
 
@@ -50,11 +62,11 @@ def _status_color(alt: Any, brush: Any, statuses: list[str]) -> Any:
 
 
 def _time_unit(rows: list[dict[str, Any]]) -> tuple[str, float]:
-    """The unit of the time axis, chosen by the run's span: ``(name, seconds per unit)``."""
+    """The unit of the time axis, chosen by the run's span as durations are written
+    (:func:`~hpo_core.jobs.views.duration_text`): ``(name, seconds per unit)``."""
     ends = [r["t"] for r in rows if r["t"] is not None]
     span = max(ends) if ends else 0.0
-    return ("seconds", 1.0) if span < 120 else ("minutes", 60.0) if span < 7200 else \
-        ("hours", 3600.0)
+    return ("s", 1.0) if span < 60 else ("min", 60.0) if span < 3600 else ("h", 3600.0)
 
 
 def selection_views(spec: dict[str, Any]) -> dict[str, Any]:
@@ -75,23 +87,23 @@ def _ring(base: Any, pick: Any, x: Any, y: Any, has: str, key: str) -> Any:
 
 
 def _time_chart(alt: Any, base: Any, brush: Any, pick: Any, color: Any, metric: str,
-                unit: str) -> Any:
+                unit: str, width: int) -> Any:
     x = alt.X("end:Q", title=f"trial end ({unit} since the first trial started)")
     y = alt.Y("objective:Q", title=metric, scale=alt.Scale(zero=False))
     has = "datum.objective != null && datum.end != null"
     points = base.mark_circle(size=45, opacity=0.85).encode(
         x=x, y=y, color=color,
         tooltip=["label:N", "status:N", alt.Tooltip("objective:Q", format=".6g"),
-                 alt.Tooltip("end:Q", format=".4g", title=unit)],
+                 alt.Tooltip("end:Q", format=".4g", title=f"end ({unit})")],
     ).transform_filter(has).add_params(brush, pick).properties(name=f"{SELECTOR}time")
     line = base.mark_line(interpolate="step-after", color="black", strokeWidth=1.5).encode(
         x=x, y="best_so_far:Q").transform_filter(
         "datum.best_so_far != null && datum.end != null")
     return alt.layer(points, line, _ring(base, pick, x, y, has, "time")).properties(
-        title="Objective over time (line: best so far)", width=430, height=220)
+        title="Objective over time (line: best so far)", width=width, height=240)
 
 
-def _distribution(alt: Any, base: Any, brush: Any, metric: str) -> Any:
+def _distribution(alt: Any, base: Any, brush: Any, metric: str, width: int) -> Any:
     x = alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=metric)
     y = alt.Y("count():Q", title="trials")
     has = "datum.objective != null"
@@ -99,7 +111,7 @@ def _distribution(alt: Any, base: Any, brush: Any, metric: str) -> Any:
     chosen = base.mark_bar(color=STATUS_COLORS["completed"]).encode(x=x, y=y).transform_filter(
         has).transform_filter(brush)
     return alt.layer(everything, chosen).properties(
-        title="Objective distribution (coloured: brushed trials)", width=330, height=220)
+        title="Objective distribution (coloured: brushed trials)", width=width, height=240)
 
 
 def _decades(lo: float, hi: float) -> list[float] | Any:
@@ -117,7 +129,7 @@ def _decades(lo: float, hi: float) -> list[float] | Any:
 
 
 def _scatter(alt: Any, base: Any, pick: Any, color: Any, run: RunTable, name: str,
-             field: str) -> Any:
+             field: str, width: int) -> Any:
     spec = run.params[name]
     y = alt.Y("objective:Q", title=run.metric, scale=alt.Scale(zero=False))
     if isinstance(spec, Categorical):
@@ -131,12 +143,12 @@ def _scatter(alt: Any, base: Any, pick: Any, color: Any, run: RunTable, name: st
     elif isinstance(spec, Continuous | Integer):
         scaling = spec.effective_scaling
         if scaling == "reverse_log":  # 1 - x on a reversed log axis, labelled with x
-            x = alt.X(f"{field}r:Q", title=f"{name} (reverse-log scale)",
+            x = alt.X(f"{field}r:Q", title=axis_title(run, name),
                       scale=alt.Scale(type="log", reverse=True), axis=alt.Axis(
                           values=_decades(1.0 - spec.max_value, 1.0 - spec.min_value),
                           labelExpr="format(1 - datum.value, '~g')"))
         elif scaling == "log":
-            x = alt.X(f"{field}:Q", title=f"{name} (log scale)", scale=alt.Scale(type="log"),
+            x = alt.X(f"{field}:Q", title=axis_title(run, name), scale=alt.Scale(type="log"),
                       axis=alt.Axis(values=_decades(spec.min_value, spec.max_value),
                                     format="~g"))
         else:
@@ -153,76 +165,108 @@ def _scatter(alt: Any, base: Any, pick: Any, color: Any, run: RunTable, name: st
                            color="black").encode(x=x, y=y).transform_filter(
         has + " && datum.is_best").properties(name=f"{DECORATION}best_{field}")
     return alt.layer(dots, best, _ring(base, pick, x, y, has, field)).properties(
-        title=f"{run.metric} vs {name}", **_SMALL)
+        title=f"{run.metric} vs {name}", width=width, height=_HEIGHT)
 
 
 def _parallel(alt: Any, pd: Any, brush: Any, pick: Any, run: RunTable,
-              rows: list[dict[str, Any]], axes: list[str]) -> Any:
+              rows: list[dict[str, Any]], ticks: list[dict[str, Any]], axes: list[str],
+              width: int) -> Any:
     base = alt.Chart(pd.DataFrame(rows))
     x = alt.X("axis:N", sort=axes, title=None, axis=alt.Axis(labelAngle=0, domain=False,
-                                                              ticks=False, grid=True))
-    y = alt.Y("u:Q", scale=alt.Scale(domain=[0, 1]),
-              title="position in range (unit cube; objective: min to max)")
+                                                              ticks=False, grid=True,
+                                                              labelFontWeight="bold"))
+    y = alt.Y("u:Q", scale=alt.Scale(domain=[0, 1], nice=False), axis=None)
     color = alt.condition(brush, alt.Color(
         "objective:Q", title=run.metric,
         scale=alt.Scale(scheme="viridis", reverse=run.objective == "minimize")),
         alt.value(_GREY))
     lines = base.mark_line(strokeWidth=1, opacity=0.55).encode(
         x=x, y=y, detail="trial:N", color=color,
-        tooltip=["trial:Q", "axis:N", "shown:N", alt.Tooltip("objective:Q", format=".6g")])
+        tooltip=["label:N", "axis:N", "shown:N", alt.Tooltip("objective:Q", format=".6g")])
     best = base.mark_line(strokeWidth=3, color="black").encode(
         x=x, y=y, detail="trial:N").transform_filter("datum.is_best").properties(
         name=f"{DECORATION}best_parallel")
     picked = base.mark_line(strokeWidth=3, color=_PICKED).encode(
         x=x, y=y, detail="trial:N").transform_filter(pick).properties(
         name=f"{DECORATION}pick_parallel")
-    return alt.layer(lines, best, picked).properties(
-        title="Parallel coordinates (black: best trial)",
-        width=max(430, 110 * len(axes)), height=240)
+    # value ticks on every axis: a short dash and the value, on a white halo
+    scale = alt.Chart(pd.DataFrame(ticks))
+    dash = scale.mark_tick(size=7, thickness=1, color="#555").encode(x=x, y=y).properties(
+        name=f"{DECORATION}ticks_parallel")
+    halo = scale.mark_text(align="right", dx=-6, fontSize=10, stroke="white", strokeWidth=3,
+                           color="white").encode(x=x, y=y, text="tick:N").properties(
+        name=f"{DECORATION}halo_parallel")
+    text = scale.mark_text(align="right", dx=-6, fontSize=10, color="#333").encode(
+        x=x, y=y, text="tick:N").properties(name=f"{DECORATION}labels_parallel")
+    return alt.layer(lines, best, picked, dash, halo, text).properties(
+        title="Parallel coordinates (black: best trial)", width=width, height=280)
 
 
-def _importance(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
+def _importance(alt: Any, pd: Any, rows: list[dict[str, Any]], width: int) -> Any:
     return alt.Chart(pd.DataFrame(rows)).mark_bar(color=STATUS_COLORS["completed"]).encode(
         x=alt.X("importance:Q", scale=alt.Scale(domain=[0, 1]),
                 title="rank variance explained (adjusted)"),
         y=alt.Y("parameter:N", sort="-x", title=None),
         tooltip=["parameter:N", alt.Tooltip("importance:Q", format=".3f"), "groups:Q",
                  "trials:Q"],
-    ).properties(title="Parameter importance", width=300, height=max(60, 24 * len(rows)))
+    ).properties(title="Parameter importance", width=width, height=max(60, 24 * len(rows)))
 
 
 def _curves(alt: Any, pd: Any, pick: Any, color: Any, run: RunTable,
-            rows: list[dict[str, Any]]) -> Any:
+            rows: list[dict[str, Any]], width: int) -> Any:
     base = alt.Chart(pd.DataFrame(rows))
     x = alt.X("step:Q", title="step (resource)")
     y = alt.Y("value:Q", title=run.metric, scale=alt.Scale(zero=False))
     lines = base.mark_line(strokeWidth=1, opacity=0.6).encode(
         x=x, y=y, detail="trial:N", color=color,
-        tooltip=["trial:Q", "step:Q", alt.Tooltip("value:Q", format=".6g")])
+        tooltip=["label:N", "step:Q", alt.Tooltip("value:Q", format=".6g")])
     picked = base.mark_line(strokeWidth=3, color=_PICKED).encode(
         x=x, y=y, detail="trial:N").transform_filter(pick).properties(
         name=f"{DECORATION}pick_curves")
     return alt.layer(lines, picked).properties(
-        title="Learning curves (intermediate objective)", width=430, height=220)
+        title="Learning curves (intermediate objective)", width=width, height=240)
 
 
-def _resources(alt: Any, base: Any, color: Any) -> Any:
+def _resources(alt: Any, base: Any, color: Any, run: RunTable, width: int) -> Any:
+    # numbered as the trials are named: training jobs 001, 002, ...; ask/tell trials 0, 1, ...
+    what = "training job (number in its name)" if run.kind == "job" else "trial (id)"
     return base.mark_bar().encode(
-        x=alt.X("trial:O", title="trial", axis=alt.Axis(labelOverlap=True, labelAngle=0)),
+        x=alt.X("number:O", title=what, sort=alt.EncodingSortField("trial", op="min"),
+                axis=alt.Axis(labelOverlap=True, labelAngle=0)),
         y=alt.Y("resource_used:Q", title="resource used (last step)"),
         color=color,
         tooltip=["label:N", "status:N", "resource_used:Q", "resource:Q"],
     ).transform_filter("datum.resource_used != null").properties(
-        title="Resource per trial", width=430, height=200)
+        title="Resource per trial", width=width, height=210)
 
 
-def _rungs(alt: Any, pd: Any, rows: list[dict[str, Any]]) -> Any:
+def _rungs(alt: Any, pd: Any, rows: list[dict[str, Any]], width: int) -> Any:
     base = alt.Chart(pd.DataFrame(rows))
     x = alt.X("rung:O", title="rung (resource)", axis=alt.Axis(labelAngle=0))
     bars = base.mark_bar(color=STATUS_COLORS["stopped"]).encode(
         x=x, y=alt.Y("trials:Q", title="trials reaching it"), tooltip=["rung:O", "trials:Q"])
     text = base.mark_text(dy=-6).encode(x=x, y="trials:Q", text="trials:Q")
-    return alt.layer(bars, text).properties(title="Rung survival", width=300, height=200)
+    return alt.layer(bars, text).properties(title="Rung survival", width=width, height=210)
+
+
+def _widths(shares: list[float], legend: bool, per_row: int | None = None) -> list[int]:
+    """Plot widths of a row of charts at :data:`DESIGN_WIDTH`, split by ``shares``; a row
+    meant to hold ``per_row`` charts gives each the width it has in a full row."""
+    n = per_row or len(shares)
+    plots = DESIGN_WIDTH - n * _AXIS_PAD - (_LEGEND_PAD if legend else 0)
+    total = sum(shares) if per_row is None else float(n)
+    return [max(120, int(plots * s / total)) for s in shares]
+
+
+def _per_row(n: int) -> int:
+    """Scatters per row: four when that leaves no short last row, else three."""
+    return n if n <= 4 else 4 if n % 4 in (0, 3) else 3
+
+
+def _row_meta(row: list[Any], legend: bool) -> dict[str, float]:
+    pad = len(row) * _AXIS_PAD + (_LEGEND_PAD if legend else 0)
+    plots = sum(int(c.width) for c in row)
+    return {"fill": round(min(1.0, (plots + pad) / DESIGN_WIDTH), 4), "pad": pad}
 
 
 def dashboard(run: RunTable) -> tuple[Any, list[str]]:
@@ -232,8 +276,9 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
         run: the run to draw.
 
     Returns:
-        ``(chart, titles)``: an Altair top-level chart (``vconcat``) and the title of every
-        chart in it (the browser test checks that each one drew marks).
+        ``(chart, titles)``: an Altair top-level chart (``vconcat``, its rows' layout in
+        ``usermeta.hpoRows``, see the module docstring) and the title of every chart in it
+        (the browser test checks that each one drew marks).
     """
     alt, pd = require("altair"), require("pandas")
     names = free_params(run)
@@ -245,32 +290,51 @@ def dashboard(run: RunTable) -> tuple[Any, list[str]]:
     pick = alt.selection_point(name="trial_pick", fields=["trial"], on="click",
                                clear="dblclick", empty=False)
     color = _status_color(alt, brush, statuses)
-    layout: list[list[Any]] = [[_time_chart(alt, base, brush, pick, color, run.metric, unit),
-                                _distribution(alt, base, brush, run.metric)]]
-    scatters = [_scatter(alt, base, pick, color, run, n, fields[n]) for n in names]
-    layout += [scatters[i:i + _PER_ROW] for i in range(0, len(scatters), _PER_ROW)]
+    layout: list[tuple[list[Any], bool]] = []  # (charts, has a legend)
+    w_time, w_dist = _widths([0.6, 0.4], True)
+    layout.append(([_time_chart(alt, base, brush, pick, color, run.metric, unit, w_time),
+                    _distribution(alt, base, brush, run.metric, w_dist)], True))
+    per_row = _per_row(len(names))
+    w_small = _widths([1.0], True, per_row)[0]
+    scatters = [_scatter(alt, base, pick, color, run, n, fields[n], w_small) for n in names]
+    layout += [(scatters[i:i + per_row], True) for i in range(0, len(scatters), per_row)]
     par = parallel_rows(run, rows, fields)
     if par and names:
-        layout.append([_parallel(alt, pd, brush, pick, run, par, [*names, run.metric])])
+        axes = [*[axis_title(run, n) for n in names], run.metric]
+        ticks = parallel_ticks(run, rows, names)
+        width = _widths([1.0], True)[0] - 30  # the first axis' value labels
+        layout.append(([_parallel(alt, pd, brush, pick, run, par, ticks, axes, width)], True))
     imp = importance(run)
+    w_pair = _widths([1.0], True, 3)[0]
+    pairs = interaction_charts(alt, pd, run, imp, {"width": w_pair,
+                                                   "height": int(w_pair * 0.8)})
+    if pairs:
+        layout.append((pairs, True))
     end_of = {r["trial"]: r["end"] for r in rows}
-    curve_rows = [{"trial": t["id"], "step": s, "value": v, "status": t["status"],
-                   "end": end_of[t["id"]]} for t in run.trials for s, v in t["reports"]]
-    layout.append(([_importance(alt, pd, imp)] if imp else []) +
-                  ([_curves(alt, pd, pick, color, run, curve_rows)] if curve_rows else []))
+    label_of = {r["trial"]: r["label"] for r in rows}
+    curve_rows = [{"trial": t["id"], "label": label_of[t["id"]], "step": s, "value": v,
+                   "status": t["status"], "end": end_of[t["id"]]}
+                  for t in run.trials for s, v in t["reports"]]
+    w_imp, w_curves = _widths([0.38, 0.62], True)
+    layout.append((([_importance(alt, pd, imp, w_imp)] if imp else []) +
+                   ([_curves(alt, pd, pick, color, run, curve_rows, w_curves)]
+                    if curve_rows else []), bool(curve_rows)))
     has_resource = any(t["reports"] or t["resource"] is not None for t in run.trials)
     rungs = rung_rows(run) if has_resource else []
     used = {r["resource_used"] for r in rows if r["resource_used"] is not None}
     # when every trial ran the same resource there is nothing to show
-    layout.append(([_resources(alt, base, color)] if len(used) > 1 or rungs else []) +
-                  ([_rungs(alt, pd, rungs)] if rungs else []))
-    layout = [row for row in layout if row]
+    w_res, w_rungs = _widths([0.65, 0.35], True)
+    show_resources = len(used) > 1 or bool(rungs)
+    layout.append((([_resources(alt, base, color, run, w_res)] if show_resources else []) +
+                   ([_rungs(alt, pd, rungs, w_rungs)] if rungs else []), show_resources))
+    layout = [(row, legend) for row, legend in layout if row]
     with warnings.catch_warnings():  # one selection in many views is what we want
         warnings.filterwarnings("ignore", message=_DEDUP)
-        chart = alt.vconcat(*[alt.hconcat(*row) for row in layout]).configure_view(
+        chart = alt.vconcat(*[alt.hconcat(*row) for row, _ in layout]).configure_view(
             stroke="#eee").configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
-            fontSize=13, anchor="start")
-    return chart, [str(c.title) for row in layout for c in row]
+            fontSize=13, anchor="start").properties(
+            usermeta={"hpoRows": [_row_meta(row, legend) for row, legend in layout]})
+    return chart, [str(c.title) for row, _ in layout for c in row]
 
 
 def _rows(run: RunTable, fields: dict[str, str]) -> tuple[list[dict[str, Any]], str]:

@@ -17,16 +17,20 @@ monotone (a learning rate best in the middle). It ignores interactions; treat it
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 
-from hpo_core.errors import SearchSpaceError
-from hpo_core.space import SearchSpace
+from hpo_core.report.ticks import param_ticks, range_ticks, unit_position
 from hpo_core.space.parameters import Categorical, Continuous, Integer, Static
 from hpo_core.tables import RunTable
 
-__all__ = ["free_params", "importance", "parallel_rows", "rung_rows", "summary", "trial_rows"]
+__all__ = ["axis_title", "free_params", "importance", "parallel_rows", "parallel_ticks",
+           "rung_rows", "summary", "trial_number", "trial_rows"]
+
+#: A training job's name ends in its number and a digest: ``my-job-007-1a2b3c4d``.
+_JOB_NUMBER = re.compile(r"-(\d+)-[0-9a-f]{8}$")
 
 
 _GOLDEN = 0.6180339887  # deterministic, well-spread jitter: (trial id * golden ratio) mod 1
@@ -40,6 +44,20 @@ def free_params(run: RunTable) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+def trial_number(t: dict[str, Any]) -> str:
+    """The number a person knows the trial by: a training job's number as its name writes it
+    (``007`` for ``my-job-007-1a2b3c4d``; they count from 001), else the trial id (ask/tell
+    runs count from 0, as ``Optimizer.trials`` does)."""
+    m = _JOB_NUMBER.search(t["name"] or "")
+    return m.group(1) if m else str(t["id"])
+
+
+def axis_title(run: RunTable, name: str) -> str:
+    """A parameter's axis title, naming a log or reverse-log scale."""
+    scaling = getattr(run.params.get(name), "effective_scaling", "linear")
+    return {"log": f"{name} (log)", "reverse_log": f"{name} (reverse log)"}.get(scaling, name)
 
 
 def _ms(t: Any) -> float | None:
@@ -77,7 +95,8 @@ def trial_rows(run: RunTable, best: list[float], fields: dict[str, str]) -> list
     for t, b in zip(run.trials, best, strict=True):
         value = t["value"] if t["status"] in ("completed", "stopped") else None
         row: dict[str, Any] = {
-            "trial": t["id"], "label": t["name"] or f"trial {t['id']}", "status": t["status"],
+            "trial": t["id"], "number": trial_number(t),
+            "label": t["name"] or f"trial {t['id']}", "status": t["status"],
             "objective": _num(value), "best_so_far": _num(b), "is_best": t["id"] == best_id,
             "start": _ms(t["start"]), "end": _ms(t["end"]),
             "elapsed_s": None if t["start"] is None or t["end"] is None else
@@ -102,13 +121,9 @@ def _reverse_log(spec: Any) -> bool:
     return isinstance(spec, Continuous) and spec.effective_scaling == "reverse_log"
 
 
-def _unit(spec: Any, name: str, value: Any) -> float | None:
-    if value is None or not isinstance(spec, Continuous | Integer | Categorical):
-        return None
-    try:
-        return float(SearchSpace({name: spec}).encode({name: value})[0])
-    except (SearchSpaceError, ValueError, TypeError, IndexError):
-        return None
+def _objective_range(rows: list[dict[str, Any]]) -> tuple[float, float]:
+    objs = [r["objective"] for r in rows if r["objective"] is not None]
+    return (min(objs), max(objs)) if objs else (0.0, 1.0)
 
 
 def parallel_rows(run: RunTable, rows: list[dict[str, Any]],
@@ -117,26 +132,38 @@ def parallel_rows(run: RunTable, rows: list[dict[str, Any]],
 
     Each parameter axis holds the value's unit-cube coordinate (so log-scaled parameters are
     spaced as the optimizer sees them); the last axis is the objective scaled to [0, 1].
-    Only trials with an objective appear.
+    Axes are named by :func:`axis_title`; only trials with an objective appear.
     """
-    objs = [r["objective"] for r in rows if r["objective"] is not None]
-    lo, hi = (min(objs), max(objs)) if objs else (0.0, 1.0)
+    lo, hi = _objective_range(rows)
     span = hi - lo or 1.0
     out = []
     by_id = {t["id"]: t for t in run.trials}
+    titles = {name: axis_title(run, name) for name in fields}
     for r in rows:
         if r["objective"] is None:
             continue
-        base = {"trial": r["trial"], "end": r["end"], "status": r["status"],
-                "is_best": r["is_best"], "objective": r["objective"]}
+        base = {"trial": r["trial"], "label": r["label"], "end": r["end"],
+                "status": r["status"], "is_best": r["is_best"], "objective": r["objective"]}
         for i, name in enumerate(fields):
             value = by_id[r["trial"]]["params"].get(name)
-            u = _unit(run.params[name], name, value)
+            u = unit_position(name, run.params[name], value)
             if u is not None:
-                out.append({**base, "axis": name, "axis_index": i, "u": u,
+                out.append({**base, "axis": titles[name], "axis_index": i, "u": u,
                             "shown": _jsonable(value)})
         out.append({**base, "axis": run.metric, "axis_index": len(fields),
                     "u": (r["objective"] - lo) / span, "shown": r["objective"]})
+    return out
+
+
+def parallel_ticks(run: RunTable, rows: list[dict[str, Any]],
+                   names: list[str]) -> list[dict[str, Any]]:
+    """Value ticks of every parallel-coordinates axis: ``[{"axis", "u", "tick"}, ...]``
+    (parameters in their own units, :func:`~hpo_core.report.ticks.param_ticks`; the objective
+    from its minimum to its maximum)."""
+    out = [{"axis": axis_title(run, name), "u": u, "tick": label}
+           for name in names for u, label in param_ticks(name, run.params[name])]
+    lo, hi = _objective_range(rows)
+    out += [{"axis": run.metric, "u": u, "tick": label} for u, label in range_ticks(lo, hi)]
     return out
 
 

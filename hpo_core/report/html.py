@@ -5,6 +5,12 @@ The page has no external reference: Vega, Vega-Lite and Vega-Embed come inlined 
 in the specification, and the styles are in the page. It renders with the SVG renderer and
 sets ``window.__hpoReport`` to ``{ready, error, renderMs, charts}`` when done, which the browser
 test and the render benchmark read.
+
+Before drawing, the page stretches the charts to the browser's width: a specification whose
+``usermeta.hpoRows`` gives each ``vconcat`` row its ``fill`` (share of the width) and ``pad``
+(pixels besides the plots) has each row's plot widths scaled to fill it, heights by the square
+root of that (between 0.85 and 1.4 times); the page is drawn once, at load (a narrow window
+keeps at least 0.6 of the designed widths and scrolls).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hpo_core import __version__
+from hpo_core.jobs.views import iso_time
 from hpo_core.report.charts import selection_views
 from hpo_core.tables import require
 
@@ -36,6 +43,7 @@ table.grid th, table.grid td { border-bottom: 1px solid #e5e5e5; padding: 3px 10
                                text-align: right; }
 table.grid th { background: #f6f6f6; }
 table.grid td.l, table.grid th.l { text-align: left; }
+table.grid td { font-variant-numeric: tabular-nums; }
 .note { color: #555; font-size: 12.5px; max-width: 980px; line-height: 1.45; }
 #hpo-error { color: #b00020; font-weight: 600; }
 .vega-embed { display: block; }
@@ -48,6 +56,21 @@ _BOOT = """
   window.__hpoReport = state;
   var t0 = performance.now();
   var spec = %(spec)s;
+  var rows = (spec.usermeta || {}).hpoRows, box = document.getElementById("hpo-charts");
+  if (rows && spec.vconcat) {
+    var avail = Math.min(box.clientWidth || 0, 2200);
+    spec.vconcat.forEach(function (row, i) {
+      var charts = row.hconcat || [row], plots = 0, meta = rows[i];
+      charts.forEach(function (c) { plots += typeof c.width === "number" ? c.width : 0; });
+      if (!meta || !plots || !avail) return;
+      var k = Math.max(0.6, Math.min(3.0, (avail * meta.fill - meta.pad) / plots));
+      var kh = Math.max(0.85, Math.min(1.4, Math.sqrt(k)));
+      charts.forEach(function (c) {
+        if (typeof c.width === "number") c.width = Math.floor(c.width * k);
+        if (typeof c.height === "number") c.height = Math.round(c.height * kh);
+      });
+    });
+  }
   vegaEmbed("#hpo-charts", spec, {renderer: "svg", actions: false})
     .then(function (result) {
       window.__hpoView = result.view;
@@ -108,7 +131,7 @@ def table_html(header: Sequence[str], rows: Sequence[Sequence[Any]],
 
 
 def embed_page(title: str, intro_html: str, chart: Any, titles: Sequence[str],
-               notes_html: str = "") -> str:
+               notes_html: str = "", style: str = "", script: str = "") -> str:
     """The complete page: a header, ``intro_html`` (summary tables), the charts, notes.
 
     Args:
@@ -117,23 +140,27 @@ def embed_page(title: str, intro_html: str, chart: Any, titles: Sequence[str],
         chart: the Altair top-level chart.
         titles: the titles of the charts in ``chart``, recorded in ``__hpoReport.charts``.
         notes_html: trusted HTML shown under the charts.
+        style: more CSS for the page.
+        script: trusted JavaScript of the page's own (run before the charts draw, in a
+            script element of its own, so that a chart failure does not stop it).
     """
     alt, vlc = require("altair"), require("vl_convert")
     version = _vl_version(alt, vlc)
     spec = spec_of(chart)
     boot = _BOOT % {"charts": escape_json(list(titles)), "spec": escape_json(spec)}
-    made = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    made = iso_time(_dt.datetime.now(_dt.UTC).timestamp())
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}{style}</style>\n"
         f"<script>\n{_bundle(version)}\n</script>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n"
         f'<div class="sub">hpo_core {html.escape(__version__)} report, made {made}; works '
         "offline (everything is inside this file).</div>\n"
         f"{intro_html}\n<div id=\"hpo-error\"></div>\n"
         "<noscript>The charts need JavaScript; the tables above do not.</noscript>\n"
-        f'<div id="hpo-charts"></div>\n{notes_html}\n<script>{boot}</script>\n'
-        "</body>\n</html>\n")
+        f'<div id="hpo-charts"></div>\n{notes_html}\n'
+        + (f"<script>{script}</script>\n" if script else "")
+        + f"<script>{boot}</script>\n</body>\n</html>\n")
 
 
 def static_image(chart: Any, fmt: str, scale: float = 2.0) -> bytes:

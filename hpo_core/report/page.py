@@ -1,14 +1,20 @@
-"""The report page of one run: the summary on top, the linked charts, notes on method."""
+"""The report page of one run: the summary on top, every trial in a sortable table, the linked
+charts, notes on method.
+
+One time format throughout: moments in ISO 8601 UTC (``2026-01-02T03:04:05Z``), durations in
+s, min or h (:func:`~hpo_core.jobs.views.duration_text`; the time axis uses the same units).
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 from typing import Any
 
+from hpo_core.jobs.views import duration_text, iso_time, significant
 from hpo_core.report.charts import dashboard
-from hpo_core.report.data import free_params, summary
+from hpo_core.report.data import summary
 from hpo_core.report.html import embed_page, table_html
+from hpo_core.report.trials_table import SCRIPT, STYLE, trials_table_html
 from hpo_core.tables import RunTable
 
 __all__ = ["run_chart", "run_page"]
@@ -17,17 +23,11 @@ _TOP = 10
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return "" if v is None else str(v)
+    return significant(v)
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 120:
-        return f"{seconds:.3g} s"
-    return str(_dt.timedelta(seconds=round(seconds)))
+    return duration_text(seconds, missing="n/a")
 
 
 def _budget(facts: dict[str, Any]) -> str:
@@ -57,23 +57,14 @@ def _facts_html(run: RunTable) -> str:
             ("Objective", f"{facts['objective']} {facts['metric']}"),
             ("Trials by status", counts), ("Best trial", best_text),
             ("Budget used", _budget(facts)), ("Wall-clock span", _duration(facts["span_s"]))]
+    starts = [t["start"] for t in run.trials if t["start"] is not None]
+    ends = [t["end"] for t in run.trials if t["end"] is not None]
+    if starts:
+        rows.append(("First start, last end (UTC)",
+                     f"{iso_time(min(starts))} to {iso_time(max(ends)) if ends else '(none yet)'}"))
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
     return f'<h2>Summary</h2><table class="facts">{body}</table>'
-
-
-def _top_html(run: RunTable) -> str:
-    done = [t for t in run.trials if t["status"] == "completed" and t["value"] is not None]
-    sign = -1.0 if run.objective == "maximize" else 1.0
-    done.sort(key=lambda t: (sign * t["value"], t["id"]))
-    if not done:
-        return ""
-    names = free_params(run)
-    header = ["trial", run.metric, *names, "elapsed"]
-    rows = [[t["name"] or t["id"], _fmt(t["value"]), *[_fmt(t["params"].get(n)) for n in names],
-             _duration(None if t["start"] is None or t["end"] is None else t["end"] - t["start"])]
-            for t in done[:_TOP]]
-    return f"<h2>Top {min(_TOP, len(done))} trials</h2>" + table_html(header, rows)
 
 
 _NOTES = """
@@ -91,8 +82,16 @@ explained by each parameter alone (values grouped in quantile bins, one group pe
 adjusted for the number of groups so that an irrelevant parameter scores near 0. It sees
 non-monotone effects but not interactions: a hint, not a verdict.</p>
 <p><b>Parallel coordinates</b> place each parameter at its position in its range as the
-optimizer sees it (log-scaled parameters on a log scale); the last axis is the objective from
-its minimum to its maximum.</p></div>
+optimizer sees it (log-scaled parameters on a log scale, categories in their order), with
+value ticks on every axis; the last axis is the objective from its minimum to its maximum.</p>
+<p><b>Interaction</b> maps show the objective over two of the three most important parameters
+at a time, smoothed from the completed trials alone (no model is fitted): each cell holds the
+Gaussian-kernel weighted mean of the trials' objective values (Nadaraya-Watson; bandwidth
+0.15 of the range at 50 trials, shrinking as n<sup>-1/6</sup>; a categorical counts only its
+own category). Cells with no trial nearby stay blank; the dots are the trials, the white
+diamond the best one. A pattern that depends on both axes at once (a diagonal ridge, a
+corner) is an interaction the importance bars cannot show.</p>
+<p><b>Times</b> are ISO 8601 in UTC; durations are in seconds, minutes or hours.</p></div>
 """
 
 
@@ -124,8 +123,9 @@ def run_chart(run: RunTable) -> tuple[Any, list[str]]:
 def run_page(run: RunTable) -> str:
     """The HTML page of a run."""
     chart, titles = dashboard(run)
-    intro = _facts_html(run) + _top_html(run) + _failures_html(run) + "<h2>Charts</h2>"
+    intro = _facts_html(run) + trials_table_html(run) + _failures_html(run) + "<h2>Charts</h2>"
     if not any(t["value"] is not None for t in run.trials):
         intro += ('<p class="note">No trial has an objective value yet: the charts fill in '
                   "once trials complete.</p>")
-    return embed_page(f"Tuning report: {run.source}", intro, chart, titles, _NOTES)
+    return embed_page(f"Tuning report: {run.source}", intro, chart, titles, _NOTES,
+                      style=STYLE, script=SCRIPT)

@@ -7,20 +7,18 @@ definitions), :mod:`.search_space` (:class:`SearchSpace`: validation, encode/dec
 
 from __future__ import annotations
 
-from hpo_core.space.search_space import (
+from hpo_core.space.parameters import (
     _AMT_SCALING,
     INTEGER_LIMIT,
     Categorical,
     Continuous,
-    Coordinate,
-    Grid,
     Integer,
     Param,
-    SearchSpace,
     Static,
     hp_string,
     resolve_auto_scaling,
 )
+from hpo_core.space.search_space import Coordinate, Grid, SearchSpace
 
 __all__ = [
     "INTEGER_LIMIT",

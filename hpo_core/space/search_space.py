@@ -51,9 +51,7 @@ import numpy as np
 from hpo_core.errors import SearchSpaceError
 from hpo_core.space.amt_ranges import params_from_sagemaker, params_to_sagemaker
 from hpo_core.space.parameters import (
-    _AMT_SCALING,
     _PARAM_TYPES,
-    INTEGER_LIMIT,
     Categorical,
     Continuous,
     Integer,
@@ -64,23 +62,9 @@ from hpo_core.space.parameters import (
     _fixed_value,
     _scalar_key,
     hp_string,
-    resolve_auto_scaling,
 )
 
-__all__ = [
-    "INTEGER_LIMIT",
-    "_AMT_SCALING",
-    "Categorical",
-    "Continuous",
-    "Coordinate",
-    "Grid",
-    "Integer",
-    "Param",
-    "SearchSpace",
-    "Static",
-    "hp_string",
-    "resolve_auto_scaling",
-]
+__all__ = ["Coordinate", "Grid", "SearchSpace"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""Peers (skopt-gp, botorch) and the xgboost_digits task: Skip reasons, space translation, runs."""
+"""Peers (skopt-gp, optuna-gp, botorch) and the xgboost_digits task: Skip reasons, space
+translation, runs.
+
+The runs need the ``peers``, ``torch-peers`` and ``examples`` extras (all in ``.[all]``): a
+missing package skips them outside CI and fails them under CI (:func:`tests.optional.require`).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,7 @@ from hpo_core.benchmarks.problems import PROBLEMS
 from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, run_one
 from hpo_core.benchmarks.strategies import STRATEGIES, Skip
 from hpo_core.benchmarks.tasks import TASKS
-
-HAS_SKOPT = importlib.util.find_spec("skopt") is not None
-HAS_TORCH = all(importlib.util.find_spec(m) is not None for m in ("torch", "botorch"))
-HAS_XGB = all(importlib.util.find_spec(m) is not None for m in ("xgboost", "sklearn"))
+from tests.optional import require
 
 
 def _hide(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
@@ -42,7 +44,8 @@ def test_botorch_missing_is_a_skip_naming_what_is_missing(
                       if m in hidden or importlib.util.find_spec(m) is None)
     _hide(monkeypatch, *hidden)
     with pytest.raises(Skip, match=rf"^the botorch peer needs torch and botorch \({named} not "
-                                   r"installed; optional: pip install torch botorch\)$"):
+                                   r"installed; extra 'torch-peers': "
+                                   r"pip install 'hpo_core\[torch-peers\]'\)$"):
         run_one(PROBLEMS["branin"], STRATEGIES["botorch"], 0, 3)
 
 
@@ -58,9 +61,9 @@ def test_peers_are_marked_and_ours_are_not() -> None:
         "optuna-tpe", "optuna-gp", "skopt-gp", "botorch"}
 
 
-@pytest.mark.skipif(not HAS_SKOPT, reason="scikit-optimize not installed")
 @pytest.mark.parametrize("problem", ["mixed", "discrete"])
 def test_skopt_translates_mixed_spaces(problem: str) -> None:
+    require("skopt")
     r = run_one(PROBLEMS[problem], STRATEGIES["skopt-gp"], 0, 4)
     assert r["status"] == "ok", r["error"]
     space = PROBLEMS[problem].space
@@ -68,18 +71,27 @@ def test_skopt_translates_mixed_spaces(problem: str) -> None:
     assert r["peer"] is True and r["versions"]["scikit-optimize"]
 
 
-@pytest.mark.skipif(not HAS_SKOPT, reason="scikit-optimize not installed")
 def test_skopt_fits_its_gp_after_the_initial_points() -> None:
+    require("skopt")
     r = run_one(PROBLEMS["branin"], STRATEGIES["skopt-gp"], 3, 11)
     assert r["status"] == "ok" and r["n_trials"] == 11
     # the 10th tell fits the GP: far slower than the median of the first nine
     assert r["tell_seconds"][9] > 10 * sorted(r["tell_seconds"][:9])[4]
 
 
-@pytest.mark.skipif(not HAS_TORCH, reason="torch and botorch not installed")
 def test_botorch_runs_its_loop_in_batches() -> None:
+    require("torch", "botorch")
     r = run_one(PROBLEMS["branin"], STRATEGIES["botorch"], 0, 8, batch=2)
     assert (r["status"], r["n_trials"]) == ("ok", 8), r["error"]
+    assert r["peer"] is True and r["versions"]["botorch"] and r["versions"]["torch"]
+
+
+def test_optuna_gp_runs_past_its_startup_trials() -> None:
+    require("optuna", "torch")
+    r = run_one(PROBLEMS["mixed"], STRATEGIES["optuna-gp"], 0, 13)
+    assert (r["status"], r["n_trials"]) == ("ok", 13), r["error"]
+    assert PROBLEMS["mixed"].space.validate(r["best_params"]) == r["best_params"]
+    assert r["peer"] is True and r["versions"]["optuna"] and r["versions"]["torch"]
 
 
 def test_xgboost_digits_space_follows_the_example_job() -> None:
@@ -102,8 +114,8 @@ def test_xgboost_digits_missing_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> No
     assert doc["problems"]["xgboost_digits"]["f_star_known"] is False
 
 
-@pytest.mark.skipif(not HAS_XGB, reason="xgboost / scikit-learn not installed")
 def test_xgboost_digits_is_fast_deterministic_and_a_log_loss() -> None:
+    require("xgboost", "sklearn")
     task = TASKS["xgboost_digits"]
     slowest = {"alpha": 0.01, "eta": 0.1, "min_child_weight": 0.0, "max_depth": 10}
     value = task(slowest)  # its speed is measured by hpo bench, not asserted here

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hpo_core.cli import main
-from hpo_core.errors import JobConfigError
+from hpo_core.errors import JobConfigError, OptimizerError
 from hpo_core.jobs.document import parse_document
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, SearchSpace
@@ -262,28 +262,44 @@ def test_grid_defaults_max_jobs_to_its_size(tmp_path: Path) -> None:
     assert parse_document(doc, tmp_path).max_jobs == 2
 
 
-def test_strategy_availability_is_the_optimizers(tmp_path: Path) -> None:
-    """Bayesian, Hyperband, early stopping Auto: whatever the Optimizer says about
-    availability surfaces at the field's path; accepted once the Optimizer has them."""
+def test_every_amt_strategy_and_auto_early_stopping_are_accepted(tmp_path: Path) -> None:
+    """Bayesian, Hyperband and early stopping Auto are all offered by the Optimizer, so the
+    document accepts each of them and keeps what it asked for."""
     space = SearchSpace({"c": Categorical(["a", "b"])})
-    cases = [("Bayesian", "bayesian", {}, f"{C}.Strategy"),
-             ("Hyperband", "hyperband", {"max_resource": 3}, f"{C}.Strategy"),
-             ("Random", "random", {"early_stopping": "auto"},
-              f"{C}.TrainingJobEarlyStoppingType")]
-    for amt, name, options, path in cases:
+    cases = [("Bayesian", "bayesian", {}, "Off"),
+             ("Hyperband", "hyperband", {"max_resource": 3}, "Off"),
+             ("Random", "random", {"early_stopping": "auto"}, "Auto")]
+    for amt, name, options, early in cases:
+        Optimizer(space, name, "minimize", 0, **options)  # offered: no error
         doc = with_change(base_doc(), f"{C}.Strategy", amt)
-        if "early_stopping" in options:
-            doc[C]["TrainingJobEarlyStoppingType"] = "Auto"
-        try:
-            Optimizer(space, name, "minimize", 0, **options)
-        except Exception as e:  # not available in this checkout
-            with pytest.raises(JobConfigError) as info:
-                parse_document(doc, tmp_path)
-            assert info.value.path == path
-            assert str(e) in str(info.value)
-        else:
-            spec = parse_document(doc, tmp_path)
-            assert spec.strategy == amt
+        doc[C]["TrainingJobEarlyStoppingType"] = early
+        spec = parse_document(doc, tmp_path)
+        assert (spec.strategy, spec.early_stopping) == (amt, early)
+
+
+
+def test_a_strategy_the_optimizer_refuses_is_an_error_at_the_field(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Availability is the Optimizer's answer: its refusal (of a strategy, of early stopping
+    Auto) is a JobConfigError at that field carrying the Optimizer's message."""
+    import hpo_core.jobs.document
+
+    class Refusing(Optimizer):
+        def __init__(self, space: Any, strategy: str, *args: Any, **kw: Any) -> None:
+            if strategy == "bayesian" or kw.get("early_stopping") == "auto":
+                raise OptimizerError("not in this build")
+            super().__init__(space, strategy, *args, **kw)
+
+    monkeypatch.setattr(hpo_core.jobs.document, "Optimizer", Refusing)
+    bayesian = with_change(base_doc(), f"{C}.Strategy", "Bayesian")
+    auto = with_change(base_doc(), f"{C}.Strategy", "Random")
+    auto[C]["TrainingJobEarlyStoppingType"] = "Auto"
+    for doc, path in [(bayesian, f"{C}.Strategy"), (auto, f"{C}.TrainingJobEarlyStoppingType")]:
+        with pytest.raises(JobConfigError) as info:
+            parse_document(doc, tmp_path)
+        assert info.value.path == path and "not in this build" in str(info.value)
+
+def test_hyperband_options_come_from_the_document(tmp_path: Path) -> None:
     spec = parse_document(with_change(base_doc(), f"{C}.Strategy", "Hyperband"), tmp_path)
     assert spec.strategy_options == {"min_resource": 1, "max_resource": 3,  # epochs "3"
                                      "mode": "stopping"}

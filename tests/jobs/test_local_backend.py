@@ -304,7 +304,7 @@ def test_a_log_that_cannot_be_written_does_not_block_the_job(tmp_path: Path) -> 
     lines: list[str] = []
     backend = LocalBackend()
     handle = backend.start(_request(tmp_path, script), lambda _s, line: lines.append(line))
-    handle.log = FullDisk()  # the disk fills up after the job started
+    handle.output.log = FullDisk()  # the disk fills up after the job started
     gate.touch()
     state = _wait(backend, handle)  # the pipe is still read: no job blocked on it
     assert state.status == "Completed" and lines[-1] == "loss=0.5" and len(lines) == 20001

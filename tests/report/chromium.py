@@ -15,11 +15,13 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PageRun", "find_chromium", "render_page"]
+__all__ = ["PageRun", "chart_texts", "click_element", "find_chromium", "render_page", "screenshot",
+           "table_column", "type_into"]
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -160,6 +162,106 @@ def click_point(cdp: Any, title: str) -> dict[str, Any]:
     return {"before": before, "after": after}
 
 
+#: The text marks of the chart titled ``title`` (axis labels aside), in document order.
+_TEXTS_JS = """
+(function (title) {
+  var texts = document.querySelectorAll('#hpo-charts svg g.role-title text');
+  for (var i = 0; i < texts.length; i++) {
+    if (texts[i].textContent !== title) continue;
+    var group = texts[i].closest('g.role-scope'), out = [];
+    group.querySelectorAll('g.role-mark text').forEach(function (t) {
+      out.push(t.textContent);
+    });
+    var axes = [];
+    group.querySelectorAll('g.role-axis-label text').forEach(function (t) {
+      axes.push(t.textContent);
+    });
+    return JSON.stringify({marks: out, axes: axes});
+  }
+  return 'null';
+})(%s)
+"""
+
+#: The centre of the first element matching a CSS selector, scrolled into view.
+_CENTRE_JS = """
+(function (selector, text) {
+  var all = document.querySelectorAll(selector);
+  for (var i = 0; i < all.length; i++) {
+    if (text !== null && all[i].textContent.trim() !== text) continue;
+    all[i].scrollIntoView({block: 'center'});
+    var r = all[i].getBoundingClientRect();
+    return JSON.stringify({x: r.x + r.width / 2, y: r.y + r.height / 2});
+  }
+  return 'null';
+})(%s, %s)
+"""
+
+#: The texts of the column headed ``name`` in the visible rows of the trials table, the count
+#: line and the header's sort state.
+_COLUMN_JS = """
+(function (name) {
+  var heads = document.querySelectorAll('#hpo-trials thead th'), index = -1;
+  heads.forEach(function (th, i) { if (th.textContent.trim() === name) index = i; });
+  if (index < 0) return 'null';
+  var out = [];
+  document.querySelectorAll('#hpo-trials tbody tr').forEach(function (r) {
+    if (!r.hidden) out.push(r.cells[index].textContent);
+  });
+  var count = document.getElementById('hpo-trials-count');
+  return JSON.stringify({cells: out, count: count ? count.textContent : null,
+                         sort: heads[index].getAttribute('aria-sort')});
+})(%s)
+"""
+
+
+def _eval(cdp: Any, expression: str) -> Any:
+    return json.loads(cdp.call("Runtime.evaluate", expression=expression,
+                               returnByValue=True)["result"]["value"])
+
+
+def chart_texts(cdp: Any, title: str) -> dict[str, list[str]] | None:
+    """The drawn text of the chart titled ``title``: ``{"marks": [...], "axes": [...]}``
+    (text marks, axis labels), None when there is no such chart."""
+    return _eval(cdp, _TEXTS_JS % json.dumps(title))  # type: ignore[no-any-return]
+
+
+def click_element(cdp: Any, selector: str, text: str | None = None) -> bool:
+    """Click (real mouse events) the first element matching ``selector`` whose text is
+    ``text`` (any text when None); False when there is none."""
+    at = _eval(cdp, _CENTRE_JS % (json.dumps(selector), json.dumps(text)))
+    if at is None:
+        return False
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        extra = {"button": "left", "clickCount": 1} if kind != "mouseMoved" else {}
+        cdp.call("Input.dispatchMouseEvent", type=kind, x=at["x"], y=at["y"], **extra)
+    time.sleep(0.1)
+    return True
+
+
+def type_into(cdp: Any, selector: str, text: str) -> None:
+    """Click the input matching ``selector`` and type ``text`` as the keyboard would."""
+    assert click_element(cdp, selector), f"no element {selector}"
+    cdp.call("Input.insertText", text=text)
+    time.sleep(0.1)
+
+
+def table_column(cdp: Any, name: str) -> dict[str, Any] | None:
+    """The column headed ``name`` in the trials table's visible rows: ``{"cells", "count",
+    "sort"}`` (``sort``: the header's ``aria-sort``); None when there is no such column."""
+    return _eval(cdp, _COLUMN_JS % json.dumps(name))  # type: ignore[no-any-return]
+
+
+def screenshot(cdp: Any, path: Path, width: int = 1400) -> None:
+    """A full-page PNG of the page as it is now."""
+    info = _eval(cdp, _COUNT_JS)
+    cdp.call("Emulation.setDeviceMetricsOverride", width=max(width, info["width"]),
+             height=min(info["height"], 16000), deviceScaleFactor=1, mobile=False)
+    data = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    path.write_bytes(base64.b64decode(data["data"]))
+    cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+             deviceScaleFactor=1, mobile=False)
+
+
 @dataclass
 class PageRun:
     """What a page did in the browser.
@@ -174,6 +276,7 @@ class PageRun:
         screenshot: path of the PNG, when one was asked for.
         brush: what :func:`drag_brush` saw, when a brush title was given.
         click: what :func:`click_point` saw, when a click title was given.
+        inspected: what the ``inspect`` function returned, when one was given.
     """
 
     state: dict[str, Any]
@@ -186,6 +289,7 @@ class PageRun:
     screenshot: Path | None = None
     brush: dict[str, Any] | None = None
     click: dict[str, Any] | None = None
+    inspected: Any = None
 
 
 def find_chromium() -> str | None:
@@ -251,7 +355,8 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
 
 def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120.0,
                 width: int = 1400, chromium: str | None = None,
-                brush: str | None = None, click: str | None = None) -> PageRun:
+                brush: str | None = None, click: str | None = None,
+                inspect: Callable[[Any], Any] | None = None) -> PageRun:
     """Open ``page`` (a local file) in headless Chromium and wait for the report to draw.
 
     Args:
@@ -263,6 +368,9 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
         brush: after the screenshot, drag a brush over the chart with this title (see
             :func:`drag_brush`).
         click: then click a point of the chart with this title (see :func:`click_point`).
+        inspect: then call this with the DevTools connection (a test's own checks: read the
+            SVG text, click table headers, type into the filter, take more screenshots);
+            its result is ``PageRun.inspected``.
     """
     exe = chromium or find_chromium()
     if exe is None:
@@ -279,7 +387,7 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
             ws = next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
             cdp = _Cdp(ws)
             try:
-                return _run(cdp, page, screenshot, timeout, width, brush, click)
+                return _run(cdp, page, screenshot, timeout, width, brush, click, inspect)
             finally:
                 cdp.close()
         finally:
@@ -291,8 +399,8 @@ def render_page(page: Path, screenshot: Path | None = None, timeout: float = 120
                 proc.wait()
 
 
-def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
-         width: int, brush: str | None, click: str | None) -> PageRun:
+def _run(cdp: _Cdp, page: Path, shot_path: Path | None, timeout: float, width: int,
+         brush: str | None, click: str | None, inspect: Callable[[Any], Any] | None) -> PageRun:
     for domain in ("Page", "Runtime", "Log", "Network"):
         cdp.call(f"{domain}.enable")
     cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
@@ -312,12 +420,12 @@ def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
     info = json.loads(cdp.call("Runtime.evaluate", expression=_COUNT_JS,
                                returnByValue=True)["result"]["value"])
     shot = None
-    if screenshot is not None:
+    if shot_path is not None:
         cdp.call("Emulation.setDeviceMetricsOverride", width=max(width, info["width"]),
                  height=min(info["height"], 16000), deviceScaleFactor=1, mobile=False)
         data = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-        screenshot.write_bytes(base64.b64decode(data["data"]))
-        shot = screenshot
+        shot_path.write_bytes(base64.b64decode(data["data"]))
+        shot = shot_path
     brushed = None
     if brush is not None and state.get("ready"):
         cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
@@ -328,6 +436,11 @@ def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
         cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
                  deviceScaleFactor=1, mobile=False)
         clicked = click_point(cdp, click)
+    inspected = None
+    if inspect is not None and state.get("ready"):
+        cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                 deviceScaleFactor=1, mobile=False)
+        inspected = inspect(cdp)
     time.sleep(0.1)
     cdp.call("Runtime.evaluate", expression="1")  # flush pending events
     requests = [e["params"]["request"]["url"] for e in cdp.events
@@ -335,7 +448,7 @@ def _run(cdp: _Cdp, page: Path, screenshot: Path | None, timeout: float,
     return PageRun(state=info["report"] or state, marks=info["marks"], svgs=info["svgs"],
                    canvases=info["canvases"], console_errors=_errors(cdp.events),
                    requests=requests, load_ms=load_ms, screenshot=shot, brush=brushed,
-                   click=clicked)
+                   click=clicked, inspected=inspected)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

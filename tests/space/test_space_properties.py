@@ -1,4 +1,4 @@
-"""Property tests of the unit-cube encoding (see the exactness note in hpo_core/space/search_space.py)."""
+"""Property tests of the unit-cube encoding (exactness: see hpo_core/space/search_space.py)."""
 
 from __future__ import annotations
 
