@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from hpo_core.errors import HPOError
 from hpo_core.jobs.store import Store
 from tests.jobs.helpers import base_doc, dump, write_script
 
@@ -44,6 +46,20 @@ def _tuner(file: Path) -> subprocess.Popen[bytes]:
                              "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _wait_for_a_running_job(folder: Path, tuner: subprocess.Popen[bytes], before: int,
+                            limit_s: float = 60.0) -> None:
+    """Until this tuner has a training job running (or it ended, or ``limit_s`` passed)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and tuner.poll() is None:
+        try:
+            _, done, _, running = _snapshot(folder)
+        except (HPOError, sqlite3.Error):  # the tuner is creating its store
+            running, done = 0, {}
+        if running > 0 or len(done) > before:
+            return
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_sigkilled_tuner_resumes_without_loss_or_duplicates(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
@@ -54,7 +70,8 @@ def test_sigkilled_tuner_resumes_without_loss_or_duplicates(tmp_path: Path, seed
     kills = mid_job = 0
     while kills < 5:
         tuner = _tuner(file)
-        time.sleep(rng.uniform(0.4, 1.6))
+        _wait_for_a_running_job(folder, tuner, before=len(kept))  # a loaded machine starts late
+        time.sleep(rng.uniform(0.0, 0.6))
         if tuner.poll() is not None:  # finished before the kill: not a crash
             pytest.fail(f"tuner ended before kill {kills + 1}: "
                         f"{tuner.stderr.read().decode()}")  # type: ignore[union-attr]
