@@ -71,7 +71,7 @@ def test_sigkilled_tuner_resumes_without_loss_or_duplicates(tmp_path: Path, seed
     while kills < 5:
         tuner = _tuner(file)
         _wait_for_a_running_job(folder, tuner, before=len(kept))  # a loaded machine starts late
-        time.sleep(rng.uniform(0.0, 0.6))
+        time.sleep(rng.uniform(0.3, 1.5))
         if tuner.poll() is not None:  # finished before the kill: not a crash
             pytest.fail(f"tuner ended before kill {kills + 1}: "
                         f"{tuner.stderr.read().decode()}")  # type: ignore[union-attr]
