@@ -12,7 +12,7 @@ Public API:
                   :func:`warp_outputs`, :func:`log_marginal_likelihood`
     acquisition:  :func:`log_ei`, :func:`ucb`
     optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
-    sobol:        :func:`sobol_table`, :func:`sobol_unit`
+    sobol:        :func:`sobol_unit` (digital shift of a Sobol table built by the caller)
     precompile:   :func:`precompile_bucket`
     tracing:      :func:`compile_counts`, :func:`build_counts`, :func:`reset_compile_counts`,
                   :func:`export_fallbacks`, :func:`set_export_store`, :class:`ExportStore`
@@ -42,7 +42,7 @@ from hpo_core.gp.model import (  # noqa: E402
 )
 from hpo_core.gp.optimize import AcqConfig, CubeSpec, optimize_acquisition  # noqa: E402
 from hpo_core.gp.precompile import precompile_bucket  # noqa: E402
-from hpo_core.gp.sobol import sobol_table, sobol_unit  # noqa: E402
+from hpo_core.gp.sobol import sobol_unit  # noqa: E402
 from hpo_core.gp.tracing import (  # noqa: E402
     ExportStore,
     build_counts,
@@ -75,7 +75,6 @@ __all__ = [
     "refit",
     "reset_compile_counts",
     "set_export_store",
-    "sobol_table",
     "sobol_unit",
     "ucb",
     "warp_outputs",

@@ -137,7 +137,7 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     Args:
         state: the conditioned GP (pending points already added as fantasies).
         key: ``jax.random`` key (Sobol shift, perturbations).
-        pool: ``(P, d)`` uint32 table from :func:`hpo_core.gp.sobol.sobol_table`.
+        pool: ``(P, d)`` uint32 Sobol table (digitally shifted by :func:`~hpo_core.gp.sobol_unit`).
         cube: the coordinates' kinds (:class:`CubeSpec`).
         config: acquisition settings.
         n_starts: ``S``, pool points refined.

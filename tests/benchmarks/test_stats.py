@@ -1,6 +1,10 @@
-"""The NumPy Mann-Whitney U test and average ranks agree with scipy.stats."""
+"""The Mann-Whitney U wrapper and average ranks agree with references built from the definitions."""
 
 from __future__ import annotations
+
+import functools
+import itertools
+import math
 
 import numpy as np
 import pytest
@@ -9,47 +13,85 @@ from hypothesis import strategies as st
 
 from hpo_core.benchmarks.stats import EXACT_MAX, average_ranks, mann_whitney_less
 
-scipy_stats = pytest.importorskip("scipy.stats")
+
+def _u(x: np.ndarray, y: np.ndarray) -> float:
+    """Pairs with x_i > y_j, ties counting one half."""
+    diff = x[:, None] - y[None, :]
+    return float((diff > 0).sum() + 0.5 * (diff == 0).sum())
 
 
-def _scipy(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, float]:
-    res = scipy_stats.mannwhitneyu(x, y, alternative="less", method=method)
-    return float(res.statistic), float(res.pvalue)
+@functools.cache
+def _arrangements(m: int, n: int, u: int) -> int:
+    """Orderings of m x's and n y's (no ties) in which the x's beat u pairs: the largest value
+    is an x (it beats all n y's) or a y (it beats nothing)."""
+    if u < 0:
+        return 0
+    if m == 0 or n == 0:
+        return int(u == 0)
+    return _arrangements(m - 1, n, u - n) + _arrangements(m, n - 1, u)
+
+
+def _exact_p(u: float, m: int, n: int) -> float:
+    return sum(_arrangements(m, n, k) for k in range(int(u) + 1)) / math.comb(m + n, m)
+
+
+def _asymptotic_p(x: np.ndarray, y: np.ndarray) -> float:
+    m, n = x.size, y.size
+    total = m + n
+    _, t = np.unique(np.r_[x, y], return_counts=True)
+    var = m * n / 12.0 * ((total + 1) - float((t**3 - t).sum()) / (total * (total - 1)))
+    z = (m * n / 2.0 - _u(x, y) - 0.5) / math.sqrt(var)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def test_exact_distribution_counts_every_split() -> None:
+    values = np.arange(9.0)
+    for x_idx in itertools.combinations(range(9), 4):
+        x = values[list(x_idx)]
+        y = np.delete(values, list(x_idx))
+        below = sum(_u(values[list(c)], np.delete(values, list(c))) <= _u(x, y)
+                    for c in itertools.combinations(range(9), 4))
+        assert _exact_p(_u(x, y), 4, 5) == below / math.comb(9, 4)
+        ours = mann_whitney_less(x, y)
+        assert ours.method == "exact" and ours.u == _u(x, y)
+        assert ours.p == pytest.approx(below / math.comb(9, 4), rel=1e-9, abs=1e-15)
 
 
 @pytest.mark.parametrize("m, n", [(1, 1), (2, 7), (5, 5), (10, 10), (8, 13), (30, 25)])
-def test_exact_matches_scipy_without_ties(m: int, n: int, seed: int) -> None:
+def test_exact_matches_the_permutation_distribution(m: int, n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     for shift in (-1.0, 0.0, 0.7):
         x, y = rng.normal(shift, size=m), rng.normal(size=n)
         ours = mann_whitney_less(x, y)
         assert ours.method == "exact"
-        u, p = _scipy(x, y, "exact")
-        assert ours.u == u and ours.p == pytest.approx(p, rel=1e-9, abs=1e-15)
+        assert ours.u == _u(x, y)
+        assert ours.p == pytest.approx(_exact_p(ours.u, m, n), rel=1e-9, abs=1e-15)
         assert (ours.n_x, ours.n_y) == (m, n)
 
 
 @given(x=st.lists(st.integers(0, 6), min_size=1, max_size=15),
        y=st.lists(st.integers(0, 6), min_size=1, max_size=15))
-def test_asymptotic_matches_scipy_with_ties(x: list[int], y: list[int]) -> None:
+def test_asymptotic_matches_the_normal_approximation_with_ties(x: list[int],
+                                                               y: list[int]) -> None:
     xa, ya = np.array(x, dtype=float), np.array(y, dtype=float)
     ours = mann_whitney_less(xa, ya, method="asymptotic")
-    u, p = _scipy(xa, ya, "asymptotic")
-    assert ours.u == u
-    if np.isnan(p):  # every value tied: scipy gives NaN, we give 1 (U is always m n / 2)
-        assert ours.p == 1.0 and np.unique(np.r_[xa, ya]).size == 1
+    assert ours.u == _u(xa, ya) and ours.method == "asymptotic"
+    if np.unique(np.r_[xa, ya]).size == 1:  # every value tied: U is always m n / 2
+        assert ours.p == 1.0
     else:
-        assert ours.p == pytest.approx(p, rel=1e-9, abs=1e-15)
+        assert ours.p == pytest.approx(_asymptotic_p(xa, ya), rel=1e-9, abs=1e-15)
 
 
 def test_auto_picks_asymptotic_for_ties_and_large_samples(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    tied = mann_whitney_less([0.0, 0.0, 1.0, 2.0], [0.0, 3.0, 4.0])
-    assert tied.method == "asymptotic"
-    assert tied.p == pytest.approx(_scipy(np.array([0.0, 0, 1, 2]), np.array([0.0, 3, 4]),
-                                          "asymptotic")[1])
-    big = mann_whitney_less(rng.normal(size=EXACT_MAX + 1), rng.normal(size=5))
-    assert big.method == "asymptotic"
+    x, y = np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 3.0, 4.0])
+    tied = mann_whitney_less(x, y)
+    assert tied.method == "asymptotic" and tied.p == pytest.approx(_asymptotic_p(x, y))
+    x, y = rng.normal(size=EXACT_MAX + 1), rng.normal(size=5)
+    big = mann_whitney_less(x, y)
+    assert big.method == "asymptotic" and big.p == pytest.approx(_asymptotic_p(x, y))
+    edge = mann_whitney_less(rng.normal(size=EXACT_MAX), rng.normal(size=EXACT_MAX))
+    assert edge.method == "exact"
 
 
 def test_direction_small_p_favours_x() -> None:
@@ -63,6 +105,7 @@ def test_direction_small_p_favours_x() -> None:
 def test_all_tied_gives_p_one() -> None:
     res = mann_whitney_less([0.0, 0.0], [0.0, 0.0, 0.0])
     assert (res.u, res.p, res.method) == (3.0, 1.0, "asymptotic")
+    assert res.to_dict() == {"u": 3.0, "p": 1.0, "n_x": 2, "n_y": 3, "method": "asymptotic"}
 
 
 @pytest.mark.parametrize("x, y, method, match", [
@@ -78,5 +121,10 @@ def test_bad_input_is_rejected(x: list[float], y: list[float], method: str, matc
 
 
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=20))
-def test_average_ranks_match_rankdata(values: list[int]) -> None:
-    np.testing.assert_array_equal(average_ranks(values), scipy_stats.rankdata(values))
+def test_average_ranks_are_the_mean_position_of_each_tie_group(values: list[int]) -> None:
+    # rank of v: the values below it, plus the mean position 1..t within its t-strong group
+    expected = [sum(w < v for w in values) + (sum(w == v for w in values) + 1) / 2
+                for v in values]
+    ranks = average_ranks(values)
+    assert ranks.dtype == np.float64
+    np.testing.assert_array_equal(ranks, expected)

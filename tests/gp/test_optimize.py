@@ -1,4 +1,4 @@
-"""Acquisition optimizer and Sobol points."""
+"""Acquisition optimizer and the digital shift of Sobol points."""
 
 from __future__ import annotations
 
@@ -7,24 +7,25 @@ import jax.numpy as jnp
 import numpy as np
 
 from hpo_core import gp
+from hpo_core.strategies.quasirandom import sobol_table
 from tests.gp.conftest import make_data
+from tests.strategies.test_quasirandom import assert_sobol_strata
 
 
-def test_sobol_table_is_balanced_and_shift_keyed():
-    table = gp.sobol_table(256, 5)
-    assert table.shape == (256, 5) and table.dtype == np.uint32
-    for k in (1, 2, 4, 8):  # every 2**k prefix fills each of 2**k strata once per dimension
-        for m in (k, 8):
-            top = table[: 2**m] >> np.uint32(32 - k)
-            assert all(np.bincount(top[:, j], minlength=2**k).tolist() == [2 ** (m - k)] * 2**k
-                       for j in range(5))
-    assert table[:4, 0].tolist() == [0, 2**31, 3 * 2**30, 2**30]  # van der Corput (Gray order)
+def test_sobol_unit_is_a_keyed_digital_shift_in_the_open_cube():
+    table = sobol_table(512, 5)
     f = jax.jit(gp.sobol_unit)
     a = np.asarray(f(jnp.asarray(table), jax.random.key(1)))
     b = np.asarray(f(jnp.asarray(table), jax.random.key(1)))
     c = np.asarray(f(jnp.asarray(table), jax.random.key(2)))
+    assert a.shape == (512, 5) and a.dtype == np.float64
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.min() > 0.0 and a.max() < 1.0
+    ints = np.floor(np.ldexp(a, 32)).astype(np.uint32)  # exact: a = (t ^ s + 1/2) / 2**32
+    shift = ints[0] ^ table[0]  # (5,): the table's first point is the origin
+    assert np.any(shift != 0)
+    np.testing.assert_array_equal(ints ^ table, np.broadcast_to(shift, table.shape))
+    assert_sobol_strata(ints, 9)  # the shift keeps every elementary interval's share
 
 
 def _mixed_state(seed):
@@ -49,7 +50,7 @@ def _mixed_state(seed):
 def test_optimize_returns_sorted_valid_candidates(seed):
     state, cube, levels, ok = _mixed_state(seed)
     config = gp.AcqConfig(jnp.asarray(False), jnp.asarray(4.0), jnp.asarray(15))
-    pool = jnp.asarray(gp.sobol_table(512, 4))
+    pool = jnp.asarray(sobol_table(512, 4))
     run = jax.jit(gp.optimize_acquisition, static_argnames=("n_starts", "n_pool_out"))
     xs, scores = run(state, jax.random.key(seed), pool, cube, config, n_starts=4, n_pool_out=8)
     xs, scores = np.asarray(xs), np.asarray(scores)
@@ -75,6 +76,6 @@ def test_ucb_option_runs(seed):
     state, cube, _, _ = _mixed_state(seed)
     config = gp.AcqConfig(jnp.asarray(True), jnp.asarray(4.0), jnp.asarray(15))
     _, scores = gp.optimize_acquisition(state, jax.random.key(0),
-                                         jnp.asarray(gp.sobol_table(512, 4)), cube, config,
+                                         jnp.asarray(sobol_table(512, 4)), cube, config,
                                          n_starts=4, n_pool_out=8)
     assert np.all(np.isfinite(np.asarray(scores)))

@@ -11,6 +11,7 @@ import pytest
 
 from hpo_core import gp
 from hpo_core.gp import tracing
+from hpo_core.strategies.quasirandom import sobol_table
 from tests.gp.conftest import make_data
 
 
@@ -141,7 +142,7 @@ def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
                        jnp.asarray([[0.125, 0.375, 0.625, 0.875], [1 / 6, 0.5, 5 / 6, 1 / 6]]),
                        jnp.asarray([[True] * 4, [True, True, True, False]]))
     config = gp.AcqConfig(jnp.asarray(False), jnp.asarray(1.0), jnp.asarray(5))
-    pool = jnp.asarray(gp.sobol_table(64, d))
+    pool = jnp.asarray(sobol_table(64, d))
     built = gp.build_counts()
     gp.precompile_bucket(32, levels, prior, pool, cube, config, 2, max_iter=7)
     grown = {k: v - built.get(k, 0) for k, v in gp.build_counts().items()}
