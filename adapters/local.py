@@ -65,7 +65,13 @@ def prepare_directory(request: TrainingJobRequest) -> Path:
     data = root / "input" / "data"
     data.mkdir()
     for channel, source in request.channels.items():
-        (data / channel).symlink_to(Path(source).resolve(), target_is_directory=True)
+        link = data / channel
+        if link.resolve().parent != data.resolve():  # the job document checks this first
+            from hpo_core.errors import ExecutionError
+
+            raise ExecutionError(f"channel name {channel!r} is not one folder inside {data}: "
+                                 "nothing is created outside the job directory", "abort")
+        link.symlink_to(Path(source).resolve(), target_is_directory=True)
     return root
 
 

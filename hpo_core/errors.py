@@ -21,7 +21,20 @@ __all__ = [
     "ReportError",
     "SearchSpaceError",
     "StorageError",
+    "describe",
 ]
+
+def describe(value: object) -> str:
+    """A received value for an error message: its repr (cut to 60 characters) and type,
+    ``'3x' (str)``."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "<nested too deeply to show>"
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
 
 #: What the tuner does with an :class:`ExecutionError`.
 ACTIONS = ("retry", "fail_trial", "abort")

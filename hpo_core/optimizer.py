@@ -8,20 +8,26 @@
 The same seed and the same sequence of asks and tells give the same suggestions, also across
 ``save`` / ``load``: strategies key every draw by (seed, trial id, purpose) and rebuild what they
 need from the trial history, which the saved file holds in full.
+
+One Optimizer may be shared by threads (workers that each ask, evaluate, tell): one re-entrant
+lock is held by every method that reads or changes the trials, so ids are distinct and the saved
+file is consistent; ``optimize`` runs the objective outside it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from hpo_core.errors import HPOError, OptimizerError
+from hpo_core.errors import HPOError, OptimizerError, SearchSpaceError, describe
 from hpo_core.persist import check_versioned, read_versioned, write_atomic
 from hpo_core.progress import CountProgress
 from hpo_core.space import SearchSpace
@@ -36,6 +42,18 @@ FORMAT = "hpo_core.optimizer"
 #: Version of the file written by :meth:`Optimizer.save`; :meth:`Optimizer.load` reads <= this.
 FORMAT_VERSION = 1
 _OBJECTIVES = ("minimize", "maximize")
+_EVENT_SIZES = {"r": 4, "p": 3, "f": 2}
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    """Run ``method`` holding the Optimizer's lock (re-entrant: locked methods call each
+    other)."""
+    @functools.wraps(method)
+    def run(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run  # type: ignore[return-value]
 
 
 def _objective(value: Any) -> str:
@@ -48,9 +66,12 @@ def _real(value: Any, what: str) -> float:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise OptimizerError(f"{what}: expected a real number, got {value!r} "
-                             f"({type(value).__name__})")
-    return float(value)
+        raise OptimizerError(f"{what}: expected a real number, got {describe(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise OptimizerError(f"{what}: expected a real number within float range, got "
+                             f"{describe(value)}") from None
 
 
 def _callbacks(value: Any) -> list[Callable[..., Any]]:
@@ -86,6 +107,37 @@ def _seed(value: Any) -> int:
     return value
 
 
+def _point(space: SearchSpace, params: Any, where: str) -> dict[str, Any]:
+    try:
+        return space.validate(params)
+    except SearchSpaceError as e:
+        raise OptimizerError(f"{where}: {e}") from None
+
+
+def _checked_events(events: list[Any], n_trials: int) -> list[list[Any]]:
+    """The saved events: ``["r", trial id, step, value]`` (a report), ``["p", trial id,
+    resource]`` (a promotion), ``["f", trial id]`` (a failure)."""
+    for i, e in enumerate(events):
+        where = f"events[{i}]"
+        kind = e[0] if isinstance(e, list) and e and isinstance(e[0], str) else None
+        if kind not in _EVENT_SIZES or len(e) != _EVENT_SIZES[kind]:
+            raise OptimizerError(f"{where}: expected ['r', trial id, step, value], ['p', trial "
+                                 f"id, resource] or ['f', trial id], got {describe(e)}")
+        _event_int(e[1], f"{where}[1]", 0, n_trials - 1)
+        if kind != "f":  # a report's step, a promotion's resource
+            _event_int(e[2], f"{where}[2]", 1, None)
+        if kind == "r" and not math.isfinite(_real(e[3], f"{where}[3]")):
+            raise OptimizerError(f"{where}[3]: expected a finite number, got {describe(e[3])}")
+    return events
+
+
+def _event_int(value: Any, where: str, lo: int, hi: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (
+            hi is not None and value > hi):
+        bounds = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+        raise OptimizerError(f"{where}: expected an integer {bounds}, got {describe(value)}")
+
+
 class Optimizer:
     """Suggests points of a search space and learns from the results.
 
@@ -101,6 +153,12 @@ class Optimizer:
         **options: strategy options, e.g. ``grid_points=5`` for grid; ``min_resource``,
             ``max_resource``, ``eta``, ``mode``, ``sampler`` (``"random"`` or ``"bayesian"``:
             a GP on the highest rung with enough values, BOHB-style) for hyperband.
+
+    Thread safety: one Optimizer may be shared by threads. ``ask``, ``ask_batch``, ``tell``,
+    ``report``, ``enqueue``, ``save``, ``state_dict`` and the trial views hold one re-entrant
+    lock, so concurrent workers get distinct trial ids and a consistent saved file (a GP fit
+    runs under it: asks are served one at a time). ``optimize`` evaluates the objective outside
+    the lock, so several threads may run ``optimize`` on one Optimizer.
     """
 
     def __init__(self, space: SearchSpace, strategy: str = "random",
@@ -108,6 +166,7 @@ class Optimizer:
                  early_stopping: str = "off", **options: Any) -> None:
         if not isinstance(space, SearchSpace):
             raise OptimizerError(f"space: expected a SearchSpace, got {type(space).__name__}")
+        self._lock = threading.RLock()
         self._space = space
         self._objective = _objective(objective)
         self._seed = _seed(seed)
@@ -144,6 +203,7 @@ class Optimizer:
         return self._seed
 
     @property
+    @_locked
     def trials(self) -> list[Trial]:
         """Every trial in id order."""
         return list(self._trials)
@@ -155,6 +215,7 @@ class Optimizer:
         return self._strategy.size
 
     @property
+    @_locked
     def best(self) -> Trial | None:
         """The best completed trial (lowest id among ties), or None before any. Stopped trials
         (which did not reach the full resource) never count."""
@@ -165,6 +226,7 @@ class Optimizer:
         return min(done, key=lambda t: (sign * t.value, t.id))  # type: ignore[operator]
 
     # ------------------------------------------------------------------ ask / tell
+    @_locked
     def enqueue(self, params: Mapping[str, Any]) -> None:
         """Queue a known point (e.g. the current defaults) for the next ``ask``.
 
@@ -176,6 +238,7 @@ class Optimizer:
         full = {**self._space.fixed_values, **params}
         self._queue.append(self._space.validate(full))
 
+    @_locked
     def ask(self) -> Trial:
         """A new pending trial: the next enqueued point, else the strategy's suggestion.
 
@@ -218,6 +281,7 @@ class Optimizer:
         return (f"ask: the {what} is exhausted: all {size} points are observed or pending "
                 f"({len(self._trials)} trials so far)")
 
+    @_locked
     def ask_batch(self, n: int) -> list[Trial]:
         """``n`` pending trials at once (for parallel workers). All or nothing: if the space
         runs out part-way, no trial is created and the error is raised."""
@@ -229,7 +293,9 @@ class Optimizer:
             for _ in range(int(n)):
                 batch.append(self.ask())
         except HPOError:
-            self.__dict__.update(Optimizer.from_state_dict(snapshot).__dict__)
+            restored = Optimizer.from_state_dict(snapshot).__dict__
+            del restored["_lock"]  # the lock held now (and waited on) stays this object's
+            self.__dict__.update(restored)
             raise
         return batch
 
@@ -248,6 +314,7 @@ class Optimizer:
             raise OptimizerError(f"{action}: trial {tid} does not belong to this optimizer")
         return found
 
+    @_locked
     def tell(self, trial: Trial | int, value: float | None = None, *, failed: bool = False,
              reason: str | None = None) -> Trial:
         """Record the result of a pending trial.
@@ -296,6 +363,7 @@ class Optimizer:
             t.status, t.value = "completed", float(value)  # type: ignore[arg-type]
         return t
 
+    @_locked
     def report(self, trial: Trial | int, step: int, value: float) -> str:
         """Record an intermediate result; returns ``"continue"``, ``"stop"`` or ``"pause"``.
 
@@ -451,8 +519,10 @@ class Optimizer:
         return frame(from_optimizer(self))
 
     # ------------------------------------------------------------------ persistence
+    @_locked
     def state_dict(self) -> dict[str, Any]:
-        """Everything the next suggestion depends on, JSON-ready."""
+        """Everything the next suggestion depends on, JSON-ready: a snapshot (copies, so later
+        asks and tells from other threads do not change it)."""
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -463,10 +533,11 @@ class Optimizer:
             "seed": self._seed,
             "early_stopping": self._early_stopping,
             "trials": [t.to_dict() for t in self._trials],
-            "queue": self._queue,
-            "events": self._events,
+            "queue": list(self._queue),  # copies of the lists that grow and shrink: a
+            "events": list(self._events),  # snapshot other threads cannot change
         }
 
+    @_locked
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state to a JSON file (atomically: a crash leaves the old file intact)."""
         write_atomic(path, self.state_dict())
@@ -478,20 +549,48 @@ class Optimizer:
 
     @classmethod
     def from_state_dict(cls, state: Any, source: str = "state") -> Optimizer:
+        """Rebuild an Optimizer from :meth:`state_dict`, checking every field first.
+
+        Raises:
+            OptimizerError: one message naming ``source``, the field (``trials[3].value``),
+                the value received and what was expected.
+        """
         check_versioned(state, FORMAT, FORMAT_VERSION, source)
         try:
-            space = SearchSpace.from_dict(state["space"])
-            opt = cls(space, state["strategy"], state["objective"], state["seed"],
-                      state.get("early_stopping", "off"), **state["options"])
-            opt._trials = [Trial.from_dict(t) for t in state["trials"]]
-            if [t.id for t in opt._trials] != list(range(len(opt._trials))):
-                raise ValueError("trial ids are not 0, 1, 2, ...")
-            for t in opt._trials:
-                t.params = space.validate(t.params)
-            opt._queue = [space.validate(p) for p in state["queue"]]
-            opt._replay(state.get("events", []))
+            return cls._from_checked(state)
+        except HPOError as e:
+            raise OptimizerError(f"load: {source} is corrupt: {e}") from None
+        except RecursionError:
+            raise OptimizerError(f"load: {source} is corrupt: nested too deeply") from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             raise OptimizerError(f"load: {source} is corrupt: {type(e).__name__}: {e}") from e
+
+    @classmethod
+    def _from_checked(cls, state: dict[str, Any]) -> Optimizer:
+        for key in ("space", "strategy", "objective", "seed", "options", "trials", "queue"):
+            if key not in state:
+                raise OptimizerError(f"{key}: required field is missing")
+        for key, kind in (("space", dict), ("strategy", str), ("objective", str),
+                          ("options", dict), ("trials", list), ("queue", list),
+                          ("events", list)):
+            if key in state and not isinstance(state[key], kind):
+                what = "an object" if kind is dict else f"a {kind.__name__}"
+                raise OptimizerError(f"{key}: expected {what}, got {describe(state[key])}")
+        space = SearchSpace.from_dict(state["space"])
+        options = state["options"]
+        if not all(isinstance(k, str) for k in options):
+            raise OptimizerError(f"options: expected string keys, got {describe(list(options))}")
+        opt = cls(space, state["strategy"], state["objective"], state["seed"],
+                  state.get("early_stopping", "off"), **options)
+        for i, raw in enumerate(state["trials"]):
+            t = Trial.from_dict(raw, f"trials[{i}]")
+            if t.id != i:
+                raise OptimizerError(f"trials[{i}].id: expected {i} (ids are 0, 1, 2, ... in "
+                                     f"order), got {t.id}")
+            t.params = _point(space, t.params, f"trials[{i}].params")
+            opt._trials.append(t)
+        opt._queue = [_point(space, p, f"queue[{i}]") for i, p in enumerate(state["queue"])]
+        opt._replay(_checked_events(state.get("events", []), len(opt._trials)))
         opt._used = {space.point_key(t.params) for t in opt._trials}
         return opt
 
@@ -525,6 +624,7 @@ class Optimizer:
                 raise ValueError(f"unknown event {kind!r}")
         flush()
 
+    @_locked
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
         for t in self._trials:

@@ -33,14 +33,22 @@ def read_versioned(path: str | os.PathLike[str], fmt: str, max_version: int) -> 
     """Read a JSON file written for format ``fmt`` at a version <= ``max_version``.
 
     Raises:
-        OptimizerError: corrupt JSON, another format, or a newer version.
+        OptimizerError: not UTF-8, corrupt JSON (nested too deeply, an integer of more digits
+            than Python converts), another format, or a newer version.
     """
+    with open(path, "rb") as f:
+        raw = f.read()
     try:
-        with open(path) as f:
-            state = json.load(f)
-    except json.JSONDecodeError as e:
+        state = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise OptimizerError(f"load: {path} is not a valid optimizer file (not UTF-8 text: "
+                             f"byte {raw[e.start]:#04x} at offset {e.start})") from None
+    except RecursionError:
+        raise OptimizerError(f"load: {path} is not a valid optimizer file (JSON nested too "
+                             "deeply)") from None
+    except ValueError as e:  # JSONDecodeError, or int() refusing thousands of digits
         raise OptimizerError(f"load: {path} is not a valid optimizer file (corrupt JSON: "
-                             f"{e})") from e
+                             f"{e})") from None
     check_versioned(state, fmt, max_version, str(path))
     return state
 

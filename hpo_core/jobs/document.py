@@ -39,6 +39,12 @@ from typing import Any
 from hpo_core.errors import JobConfigError, OptimizerError
 from hpo_core.jobs.fields import Obj
 from hpo_core.jobs.metrics import MetricDefinition
+from hpo_core.jobs.names import (
+    check_document_text,
+    check_environment_key,
+    check_path_text,
+    key_path,
+)
 from hpo_core.jobs.rules import combined_space
 from hpo_core.jobs.sections import (
     BACKENDS,
@@ -156,23 +162,35 @@ def load_document(path: str | Path) -> dict[str, Any]:
     except OSError as e:
         raise JobConfigError("", f"cannot read job document {str(p)!r}: {e.strerror or e}") \
             from None
-    if p.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise JobConfigError("", f"{p}: invalid YAML: {e}") from None
-    else:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise JobConfigError("", f"{p}: invalid JSON at line {e.lineno} column {e.colno}: "
-                                 f"{e.msg}") from None
+    except UnicodeDecodeError as e:
+        raise JobConfigError("", f"{p}: not UTF-8 text (byte {e.object[e.start]:#04x} at "
+                             f"offset {e.start})") from None
+    try:
+        doc = _parsed(text, p)
+    except JobConfigError:  # invalid YAML; a ValueError too, so let it pass first
+        raise
+    except json.JSONDecodeError as e:
+        raise JobConfigError("", f"{p}: invalid JSON at line {e.lineno} column {e.colno}: "
+                             f"{e.msg}") from None
+    except RecursionError:
+        raise JobConfigError("", f"{p}: nested too deeply to be a job document") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise JobConfigError("", f"{p}: unreadable: {e}") from None
     if not isinstance(doc, dict):
         raise JobConfigError("", f"{p}: expected a JSON/YAML object at the top, got "
                              f"{type(doc).__name__}")
     return doc
+
+
+def _parsed(text: str, p: Path) -> Any:
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        return json.loads(text)
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise JobConfigError("", f"{p}: invalid YAML: {e}") from None
 
 
 def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path | None = None,
@@ -190,6 +208,10 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
     Raises:
         JobConfigError: the first invalid field, with its path.
     """
+    check_document_text(doc)
+    check_path_text(base_dir, "base_dir")
+    if directory is not None:
+        check_path_text(directory, "directory")
     base = Path(base_dir).resolve()
     top = Obj(doc, "", _TOP)
     if top.has("Autotune"):
@@ -309,6 +331,8 @@ def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
                 "EnableManagedSpotTraining"):
         d.boolean(key)
     env = d.string_map("Environment")
+    for key in env:
+        check_environment_key(key, key_path(d.at("Environment"), key))
     own = local["definitions"].get(name, {})
     command = own.get("command") or local["command"]
     channels = own.get("channels") if own.get("channels") is not None else local["channels"]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hpo_core.errors import JobConfigError
+from hpo_core.errors import JobConfigError, describe
 
 __all__ = ["Obj", "show"]
 
@@ -18,10 +18,7 @@ _MISSING = object()
 
 def show(value: Any) -> str:
     """A short description of a received value: ``"3x" (str)``."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return describe(value)
 
 
 class Obj:

@@ -15,6 +15,7 @@ from typing import Any
 from hpo_core.errors import JobConfigError, SearchSpaceError
 from hpo_core.jobs.fields import Obj, show
 from hpo_core.jobs.metrics import MetricDefinition, compile_regex, default_regex
+from hpo_core.jobs.names import check_channel_name, check_hyperparameter_name, key_path
 from hpo_core.space import SearchSpace
 
 __all__ = ["BACKENDS", "EPOCH_NAMES", "JOB_NAME", "AnyKeys", "Completion", "WarmStart",
@@ -75,13 +76,14 @@ def read_channels(block: Obj, base: Path) -> dict[str, Path]:
                              f"got {show(value)}")
     out = {}
     for channel, folder in value.items():
+        where = key_path(path, channel)
+        check_channel_name(channel, where)
         if not isinstance(folder, str) or not folder:
-            raise JobConfigError(f"{path}.{channel}", f"expected a directory path, got "
-                                 f"{show(folder)}")
+            raise JobConfigError(where, f"expected a directory path, got {show(folder)}")
         resolved = (base / folder).resolve()
         if not resolved.is_dir():
-            raise JobConfigError(f"{path}.{channel}", f"directory {folder!r} does not exist "
-                                 f"(looked for {resolved})")
+            raise JobConfigError(where, f"directory {folder!r} does not exist (looked for "
+                                 f"{resolved})")
         out[channel] = resolved
     return out
 
@@ -183,13 +185,19 @@ class AnyKeys(list):  # type: ignore[type-arg]
 
 def read_space(ranges: Any, statics: dict[str, str], path: str, statics_path: str) -> SearchSpace:
     for name in statics:
+        where = key_path(statics_path, name)
         if name.startswith("_tuning"):
-            raise JobConfigError(f"{statics_path}.{name}", "names starting with '_tuning' are "
-                                 "reserved (the tuner sets _tuning_objective_metric)")
+            raise JobConfigError(where, "names starting with '_tuning' are reserved (the tuner "
+                                 "sets _tuning_objective_metric)")
+        check_hyperparameter_name(name, where)
     try:
-        return SearchSpace.from_sagemaker(ranges, statics)
+        space = SearchSpace.from_sagemaker(ranges, statics)
     except SearchSpaceError as e:
         raise _space_error(str(e), path, statics_path) from None
+    for kind, entries in ranges.items():  # well-formed: from_sagemaker read them
+        for i, entry in enumerate(entries):
+            check_hyperparameter_name(entry["Name"], f"{path}.{kind}[{i}].Name")
+    return space
 
 
 def _space_error(message: str, path: str, statics_path: str) -> JobConfigError:
@@ -251,9 +259,7 @@ def read_input_data_config(d: Obj, channels: dict[str, Path], local_data: bool =
     entries: dict[str, dict[str, Any]] = {}
     for path, entry in d.items("InputDataConfig", hi=20):
         c = Obj(entry, path, _CHANNEL)
-        name = c.string("ChannelName", required=True, pattern=r"[A-Za-z0-9\.\-_]+",
-                        what="letters, digits, '.', '-' and '_'")
-        assert name is not None
+        name = check_channel_name(c.raw("ChannelName", required=True), c.at("ChannelName"))
         if name in entries:
             raise JobConfigError(c.at("ChannelName"), f"duplicate channel {name!r}")
         if not local_data:

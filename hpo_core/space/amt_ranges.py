@@ -132,7 +132,10 @@ def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
             raise SearchSpaceError(
                 f"StaticHyperParameters[{name!r}]: also defined in ParameterRanges; a "
                 "hyperparameter is either tuned or static")
-        params[name] = Static(value)
+        try:
+            params[name] = Static(value)
+        except SearchSpaceError as e:
+            raise SearchSpaceError(f"StaticHyperParameters[{name!r}]: {e}") from None
     return params
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import SearchSpaceError
+from hpo_core.space.text import text_problem
 
 __all__ = [
     "INTEGER_LIMIT",
@@ -85,6 +86,17 @@ def _normalize_scalar(value: Any, what: str) -> Scalar:
         return value
     raise SearchSpaceError(
         f"{what}: expected a JSON scalar (str, int, float, bool or None), got {_describe(value)}")
+
+
+def _defined_scalar(value: Any, what: str) -> Scalar:
+    """A value a parameter is defined with: a JSON scalar, and a string must be writable to
+    files and environment variables (see :func:`~hpo_core.space.text.text_problem`)."""
+    v = _normalize_scalar(value, what)
+    problem = text_problem(v) if isinstance(v, str) else None
+    if problem is not None:
+        raise SearchSpaceError(f"{what}: expected text usable in files and environment "
+                               f"variables, got {v!r}: it {problem}")
+    return v
 
 
 def _number(value: Any, what: str) -> float:
@@ -341,7 +353,7 @@ class Categorical:
             raise SearchSpaceError(
                 f"Categorical(values={raw!r}): expected a list of values, got "
                 f"{type(raw).__name__}")
-        values = tuple(_normalize_scalar(v, f"Categorical values[{i}]")
+        values = tuple(_defined_scalar(v, f"Categorical values[{i}]")
                        for i, v in enumerate(raw))
         if not values:
             raise SearchSpaceError("Categorical(values=[]): expected at least one value")
@@ -390,7 +402,7 @@ class Static:
     value: Scalar
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", _normalize_scalar(self.value, "Static(value)"))
+        object.__setattr__(self, "value", _defined_scalar(self.value, "Static(value)"))
 
     @property
     def is_fixed(self) -> bool:

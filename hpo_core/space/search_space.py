@@ -63,6 +63,7 @@ from hpo_core.space.parameters import (
     _scalar_key,
     hp_string,
 )
+from hpo_core.space.text import text_problem
 
 __all__ = ["Coordinate", "Grid", "SearchSpace"]
 
@@ -115,7 +116,7 @@ class SearchSpace:
 
     Args:
         params: ``{name: Continuous | Integer | Categorical | Static}``; names are non-empty
-            strings and keep their order.
+            strings (no NUL, encodable as UTF-8) and keep their order.
     """
 
     def __init__(self, params: Mapping[str, Param]) -> None:
@@ -129,6 +130,11 @@ class SearchSpace:
             if not isinstance(name, str) or not name:
                 raise SearchSpaceError(
                     f"SearchSpace: parameter names must be non-empty strings, got {name!r}")
+            problem = text_problem(name)
+            if problem is not None:
+                raise SearchSpaceError(f"SearchSpace: parameter name {name!r} {problem}; "
+                                       "expected a name usable in files and environment "
+                                       "variables")
             if not isinstance(p, _PARAM_TYPES):
                 raise SearchSpaceError(
                     f"SearchSpace: parameter {name!r} must be Continuous, Integer, Categorical "

@@ -1,13 +1,15 @@
 """Fixtures of the adapter tests: a Docker daemon (required under CI), test images, clean-up.
 
 Docker tests (marker ``docker``) fail when no daemon answers and ``CI`` is set, and are skipped
-otherwise. Every container a test starts carries ``hpo.job=pytest-<session>-...``; finalizers remove
-them (after each test, and the session's at its end), so nothing is left running or lying
-around after a test, and concurrent test sessions leave each other alone.
+otherwise; so are those whose image needs a tool that is missing (the docker CLI, a static
+busybox, debootstrap). Every container a test starts carries ``hpo.job=pytest-<session>-...``;
+finalizers remove them (after each test, and the session's at its end), so nothing is left
+running or lying around after a test, and concurrent test sessions leave each other alone.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.adapters import images
-from tests.adapters.optional import require, under_ci
+from tests.adapters.optional import missing, require, require_tool, under_ci
 
 #: Job names of this test session: a session never touches another's containers.
 JOB_PREFIX = f"pytest-{uuid.uuid4().hex[:6]}-"
@@ -52,13 +54,25 @@ def _remove_test_containers(client: Any) -> None:
 
 @pytest.fixture(scope="session")
 def busybox(docker_client: Any) -> str:
-    """Tag of the busybox training image (built FROM scratch)."""
+    """Tag of the busybox training image (built FROM scratch with the docker CLI and a static
+    busybox: without either, skipped, or failed under CI)."""
+    require_tool("docker", "docker.io")
+    if images.static_busybox() is None:
+        missing("the busybox image needs a static busybox on PATH "
+                "(apt-get install busybox-static)")
     return images.busybox_image()
 
 
 @pytest.fixture(scope="session")
 def example_image(docker_client: Any) -> str:
-    """Tag of examples/docker built on the debootstrap python image (built once, cached)."""
+    """Tag of examples/docker built on the debootstrap python image (built once, cached;
+    building it needs the docker CLI, and debootstrap run as root unless the base image is
+    there: without them, skipped, or failed under CI)."""
+    require_tool("docker", "docker.io")
+    if not images.image_exists(images.PYTHON_BASE_TAG):
+        require_tool("debootstrap", "debootstrap")
+        if os.geteuid() != 0:
+            missing(f"building {images.PYTHON_BASE_TAG} runs debootstrap, which needs root")
     images.python_base_image()
     return images.example_image()
 

@@ -16,17 +16,19 @@ Also runnable as a script to build them ahead of a test run::
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
 __all__ = ["BUSYBOX_TAG", "EXAMPLE_TAG", "PYTHON_BASE_TAG", "busybox_image", "example_image",
-           "image_exists", "python_base_image"]
+           "image_exists", "python_base_image", "static_busybox"]
 
 BUSYBOX_TAG = "hpo-test-busybox:1"
 PYTHON_BASE_TAG = "hpo-test-python:bookworm-1"
 EXAMPLE_TAG = "hpo-example-docker:test"
 HERE = Path(__file__).resolve().parent
+_PT_INTERP = 3
 REPO = HERE.parents[1]
 
 _BUSYBOX_DOCKERFILE = """\
@@ -56,9 +58,29 @@ def _build(context: Path, tag: str, *extra: str) -> str:
     return tag
 
 
+def static_busybox() -> str | None:
+    """The busybox on PATH if it is statically linked (Debian's ``busybox-static``: the image
+    is ``FROM scratch``, with no C library for a dynamic one), else None."""
+    path = shutil.which("busybox")
+    return path if path is not None and _is_static_elf(Path(path)) else None
+
+
+def _is_static_elf(path: Path) -> bool:
+    """Whether a 64-bit little-endian ELF file has no program interpreter (PT_INTERP)."""
+    head = path.read_bytes()
+    if head[:6] != b"\x7fELF\x02\x01":
+        return False
+    phoff, = struct.unpack_from("<Q", head, 0x20)
+    size, count = struct.unpack_from("<HH", head, 0x36)
+    return all(struct.unpack_from("<I", head, phoff + i * size)[0] != _PT_INTERP
+               for i in range(count))
+
+
 def busybox_image(tag: str = BUSYBOX_TAG) -> str:
     """Build (always: a few seconds, layers cached) the busybox training image; return its tag."""
-    busybox = shutil.which("busybox") or "/bin/busybox"
+    busybox = static_busybox()
+    if busybox is None:
+        raise RuntimeError("no static busybox on PATH (apt-get install busybox-static)")
     with tempfile.TemporaryDirectory(prefix="hpo-busybox-") as tmp:
         ctx = Path(tmp)
         shutil.copy2(busybox, ctx / "busybox")
@@ -72,6 +94,9 @@ def python_base_image(tag: str = PYTHON_BASE_TAG) -> str:
     """The debootstrap python3 + numpy image, built once (reused when ``tag`` exists)."""
     if image_exists(tag):
         return tag
+    if shutil.which("debootstrap") is None:
+        raise RuntimeError(f"image {tag} is missing and debootstrap, which builds it, is not "
+                           "on PATH (apt-get install debootstrap)")
     with tempfile.TemporaryDirectory(prefix="hpo-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
         try:

@@ -1,10 +1,13 @@
 """Optional dependencies of the adapter tests: skipped locally when missing, a failure under CI
-(where ``.[dev,docker,aws,ray]`` is installed and every backend must be tested)."""
+(where ``.[dev,docker,aws,ray]`` and the Debian packages of ``.ci/run`` are installed and every
+backend must be tested). Python packages go through :func:`require`, system tools through
+:func:`require_tool`, anything else through :func:`missing`."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from types import ModuleType
 
 import pytest
@@ -25,3 +28,20 @@ def require(module: str, extra: str) -> ModuleType:
             pytest.fail(f"CI: {reason}", pytrace=False)
         pytest.skip(reason, allow_module_level=True)
         raise
+
+
+def missing(reason: str) -> None:
+    """A system dependency is missing: fail under CI, skip the test otherwise."""
+    if under_ci():
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_tool(name: str, package: str) -> str:
+    """The path of executable ``name``; when it is not on PATH, fail under CI and skip the
+    test otherwise (``package``: the Debian package that installs it)."""
+    path = shutil.which(name)
+    if path is None:
+        missing(f"{name} is not on PATH (apt-get install {package})")
+    assert path is not None
+    return path

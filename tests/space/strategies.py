@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
+#: Text a space accepts in names and values: anything but NUL and lone surrogates.
+text_chars = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 json_scalars = st.one_of(
-    st.text(max_size=8),
+    st.text(text_chars, max_size=8),
     st.integers(min_value=-(2**40), max_value=2**40),
     st.floats(allow_nan=False, allow_infinity=False),
     st.booleans(),
@@ -53,7 +55,7 @@ categorical = st.lists(json_scalars, min_size=1, max_size=6,
     lambda vs: len({(type(v).__name__, v) for v in vs}) == len(vs)).map(Categorical)
 static = json_scalars.map(Static)
 param = st.one_of(continuous(), integer(), categorical, static)
-names = st.text(min_size=1, max_size=6)
+names = st.text(text_chars, min_size=1, max_size=6)
 
 
 @st.composite

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from hpo_core import SearchSpaceError
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static, hp_string
 
+from .strategies import text_chars
+
 SCALINGS = ["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"]
 
 SEED_DOC = {  # the ranges of the seed's XGBoost job
@@ -28,14 +30,15 @@ SEED_DOC = {  # the ranges of the seed's XGBoost job
 
 @st.composite
 def amt_documents(draw: Any) -> dict[str, Any]:
-    names = draw(st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=6, unique=True))
+    names = draw(st.lists(st.text(text_chars, min_size=1, max_size=6), min_size=1, max_size=6,
+                          unique=True))
     doc: dict[str, list] = {}
     for name in names:
         kind = draw(st.sampled_from(["Integer", "Continuous", "Categorical"]))
         key = f"{kind}ParameterRanges"
         if kind == "Categorical":
-            entry = {"Name": name, "Values": draw(st.lists(st.text(max_size=5), min_size=1,
-                                                           max_size=4, unique=True))}
+            entry = {"Name": name, "Values": draw(st.lists(st.text(text_chars, max_size=5),
+                                                           min_size=1, max_size=4, unique=True))}
         elif kind == "Integer":
             lo = draw(st.integers(1, 1000))
             hi = draw(st.integers(lo, 10**6))
@@ -81,12 +84,13 @@ def test_seed_document_reads_typed_ranges():
 
 
 @given(st.dictionaries(
-    st.text(min_size=1, max_size=5),
+    st.text(text_chars, min_size=1, max_size=5),
     st.one_of(
         st.builds(Continuous, st.floats(0.001, 1.0), st.just(10.0),
                   st.sampled_from(["linear", "log", "auto"])),
         st.builds(Integer, st.integers(1, 50), st.just(100), st.sampled_from(["linear", "log"])),
-        st.lists(st.text(max_size=4), min_size=1, max_size=4, unique=True).map(Categorical)),
+        st.lists(st.text(text_chars, max_size=4), min_size=1, max_size=4,
+                 unique=True).map(Categorical)),
     min_size=1, max_size=5))
 def test_python_space_survives_amt_round_trip(params):
     space = SearchSpace(params)

@@ -157,3 +157,23 @@ def test_encode_messages_name_the_parameter():
         space.encode({"lr": 0.1, "depth": 3, "epochs": 2})
     with pytest.raises(SearchSpaceError, match=r"expected shape \(2,\), got \(3,\)"):
         space.decode([0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("build", [
+    lambda: SearchSpace({"a\x00": Static(1)}),
+    lambda: SearchSpace({"\ud800": Static(1)}),
+    lambda: SearchSpace({"c": Categorical(["ok", "b\x00"])}),
+    lambda: SearchSpace({"c": Categorical(["\udcff"])}),
+    lambda: Static("v\x00"),
+    lambda: SearchSpace.from_sagemaker({}, {"epochs": "\ud83d"}),
+], ids=["name-nul", "name-surrogate", "categorical-nul", "categorical-surrogate", "static-nul",
+        "amt-static-surrogate"])
+def test_text_that_cannot_reach_files_or_the_environment(build: Any) -> None:
+    """Names and string values end up in JSON files, SQLite and environment variables: a NUL
+    or a lone surrogate is refused up front, shown as its repr."""
+    with pytest.raises(SearchSpaceError) as info:
+        build()
+    message = str(info.value)
+    assert "NUL" in message or "surrogate" in message
+    assert "\x00" not in message
+    message.encode("utf-8")
