@@ -1,8 +1,11 @@
-"""Read-only views of a job store: ``describe`` (shaped like DescribeHyperParameterTuningJob),
+"""Read-only views of a job store: ``describe`` (a DescribeHyperParameterTuningJob response),
 trial summaries (HyperParameterTrainingJobSummary), a text table, and the progress printer.
 
-Times are ISO 8601 strings (UTC). Trial status ``Pending`` (created, waiting for a slot or
-re-queued after a crash) is a local addition to AMT's InProgress/Completed/Failed/Stopped.
+Both responses pass botocore's validation of the service's output shapes once their one
+extras key ``"Local"`` is taken out (see :mod:`hpo_core.jobs.responses`). Times are ISO 8601
+strings (UTC, milliseconds). Trial status ``Pending`` (created, waiting for a slot or re-queued
+after a crash) is a local addition to AMT's InProgress/Completed/Failed/Stopped: it shows as
+``InProgress``, with ``Local.Status`` = ``Pending``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,15 @@ import io
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
+from hpo_core.jobs.responses import (
+    service_config,
+    service_definition,
+    training_job_arn,
+    tuning_job_arn,
+)
 from hpo_core.jobs.rules import not_improving_count
 from hpo_core.jobs.store import Store
 
@@ -22,7 +32,7 @@ __all__ = ["Progress", "describe", "format_table", "summaries"]
 
 def _iso(t: float | None) -> str | None:
     return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(
-        timespec="seconds").replace("+00:00", "Z")
+        timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _objective(doc: dict[str, Any], definition: str) -> dict[str, str]:
@@ -54,25 +64,27 @@ def summaries(store: Store) -> list[dict[str, Any]]:
         statics = _statics(doc, t["definition"])
         item: dict[str, Any] = {
             "TrainingJobName": t["name"],
+            "TrainingJobArn": training_job_arn(t["name"]),
             "TrainingJobDefinitionName": t["definition"],
             "TuningJobName": doc.get("HyperParameterTuningJobName"),
             "CreationTime": _iso(t["created"]),
             "TrainingStartTime": _iso(t["started"]),
             "TrainingEndTime": _iso(t["ended"]),
-            "TrainingJobStatus": t["status"],
+            "TrainingJobStatus": "InProgress" if t["status"] == "Pending" else t["status"],
             "TunedHyperParameters": {k: v for k, v in t["hyperparameters"].items()
                                      if not k.startswith("_tuning") and k not in statics},
             "ObjectiveStatus": ("Succeeded" if t["status"] == "Completed" else "Failed"
                                 if t["status"] in ("Failed", "Stopped") else "Pending"),
         }
+        item = {k: v for k, v in item.items() if v is not None}
         if t["value"] is not None:
             item["FinalHyperParameterTuningJobObjectiveMetric"] = {
                 "Type": obj.get("Type"), "MetricName": obj.get("MetricName"),
                 "Value": t["value"]}
         if t["reason"]:
             item["FailureReason"] = t["reason"]
-        item["LogPath"] = t["log_path"]
-        item["Attempts"] = t["attempts"]
+        item["Local"] = {"Status": t["status"], "LogPath": t["log_path"],
+                         "Attempts": t["attempts"]}
         out.append(item)
     return out
 
@@ -98,13 +110,15 @@ def describe(store: Store) -> dict[str, Any]:
             counts[t["status"]] += 1
     counts["RetryableError"] = sum(e["event"] == "retry" for e in store.events())
     done = _completed_in_order(store)
+    name = doc.get("HyperParameterTuningJobName") or ""
     out: dict[str, Any] = {
-        "HyperParameterTuningJobName": doc.get("HyperParameterTuningJobName"),
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobArn": tuning_job_arn(name),
         "HyperParameterTuningJobStatus": store.get("status", "InProgress"),
         "CreationTime": _iso(store.get("created")),
         "HyperParameterTuningEndTime": _iso(store.get("ended")),
         "LastModifiedTime": _iso(store.get("last_modified")),
-        "HyperParameterTuningJobConfig": doc.get("HyperParameterTuningJobConfig"),
+        "HyperParameterTuningJobConfig": service_config(doc.get("HyperParameterTuningJobConfig")),
         "TrainingJobStatusCounters": counts,
         "ObjectiveStatusCounters": {
             "Succeeded": len(done),
@@ -116,9 +130,16 @@ def describe(store: Store) -> dict[str, Any]:
                 [t["value"] for t in done], maximize)},
         "ConsumedResources": {"RuntimeInSeconds": int(store.get("elapsed", 0.0))},
     }
-    for key in ("TrainingJobDefinition", "TrainingJobDefinitions", "WarmStartConfig", "Tags"):
+    out = {k: v for k, v in out.items() if v is not None}
+    for key in ("WarmStartConfig", "Tags"):
         if key in doc:
             out[key] = doc[key]
+    if "TrainingJobDefinition" in doc:
+        out["TrainingJobDefinition"] = _service_definition(doc, doc["TrainingJobDefinition"],
+                                                           store)
+    if "TrainingJobDefinitions" in doc:
+        out["TrainingJobDefinitions"] = [_service_definition(doc, d, store)
+                                         for d in doc["TrainingJobDefinitions"]]
     if done:
         best = min(done, key=lambda t: (-t["value"] if maximize else t["value"], t["id"]))
         out["BestTrainingJob"] = next(s for s in summaries(store)
@@ -126,13 +147,27 @@ def describe(store: Store) -> dict[str, Any]:
     if store.get("converged_at") is not None:
         out["TuningJobCompletionDetails"]["ConvergenceDetectedTime"] = _iso(
             store.get("converged_at"))
+    local: dict[str, Any] = {"Directory": str(store.directory)}
     reason = store.get("status_reason")
     if reason:
-        key = "FailureReason" if out["HyperParameterTuningJobStatus"] == "Failed" else \
-            "CompletionReason"
-        out[key] = reason
-    out["Directory"] = str(store.directory)
+        if out["HyperParameterTuningJobStatus"] == "Failed":
+            out["FailureReason"] = reason
+        else:
+            local["CompletionReason"] = reason
+    out["Local"] = local
     return out
+
+
+def _service_definition(doc: dict[str, Any], definition: dict[str, Any],
+                        store: Store) -> dict[str, Any]:
+    name = definition.get("DefinitionName", "default")
+    local = doc.get("Local") or {}
+    own = (local.get("Definitions") or {}).get(name) or {}
+    channels = own.get("Channels") if own.get("Channels") is not None else local.get("Channels")
+    base = Path(store.get("base_dir") or ".")
+    folders = {c: (base / str(f)).resolve() for c, f in (channels or {}).items()}
+    metric = _objective(doc, name).get("MetricName")
+    return service_definition(definition, metric, folders, Path(store.directory))
 
 
 def _objective_type(doc: dict[str, Any]) -> str:
