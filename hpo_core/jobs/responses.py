@@ -14,7 +14,8 @@ This module fills in what the service has and a local job may lack:
   ``_tuning_objective_metric`` (the SDK's ``HyperparameterTuner.attach`` reads it), and the
   members the service requires (``RoleArn``, ``AlgorithmSpecification.TrainingInputMode``,
   ``OutputDataConfig``, ``StoppingCondition``, a ``DataSource`` per channel: a ``file://`` URI
-  of its local directory) when the document gives none;
+  of its local directory) and the ``ResourceConfig`` the SDK reads (instance type ``local``)
+  when the document gives none; ``TrainingJobEarlyStoppingType`` (default ``Off``);
 - range bounds as strings (:func:`hpo_core.space.amt_ranges.string_ranges`).
 
 ``"Local"`` holds what only this library has: for the job ``Directory`` and
@@ -30,8 +31,8 @@ from typing import Any
 
 from hpo_core.space.amt_ranges import string_ranges
 
-__all__ = ["ACCOUNT", "LOCAL_ROLE", "REGION", "service_config", "service_definition",
-           "training_job_arn", "tuning_job_arn", "without_local"]
+__all__ = ["ACCOUNT", "LOCAL_ROLE", "REGION", "list_page", "service_config",
+           "service_definition", "training_job_arn", "tuning_job_arn", "without_local"]
 
 REGION = "local"
 ACCOUNT = "000000000000"
@@ -65,6 +66,7 @@ def without_local(response: dict[str, Any]) -> dict[str, Any]:
 def service_config(config: dict[str, Any] | None) -> dict[str, Any]:
     """``HyperParameterTuningJobConfig`` as the service echoes it (range bounds strings)."""
     out = copy.deepcopy(config or {})
+    out.setdefault("TrainingJobEarlyStoppingType", "Off")
     if "ParameterRanges" in out:
         out["ParameterRanges"] = string_ranges(out["ParameterRanges"])
     return out
@@ -93,6 +95,9 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
     d.setdefault("RoleArn", LOCAL_ROLE)
     d.setdefault("OutputDataConfig", {"S3OutputPath": (directory / "output").as_uri()})
     d.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
+    if "ResourceConfig" not in d and "HyperParameterTuningResourceConfig" not in d:
+        d["ResourceConfig"] = {"InstanceType": "local", "InstanceCount": 1,
+                               "VolumeSizeInGB": 30}
     inputs = []
     for entry in d.get("InputDataConfig") or []:
         entry = dict(entry)
@@ -105,3 +110,43 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
     if inputs:
         d["InputDataConfig"] = inputs
     return d
+
+
+_SORT_KEYS = {"Name": "TrainingJobName", "CreationTime": "CreationTime",
+              "Status": "TrainingJobStatus"}
+
+
+def list_page(summaries: list[dict[str, Any]], *, sort_by: str = "Name",
+              sort_order: str = "Ascending", status_equals: str | None = None,
+              max_results: int = 10, next_token: str | None = None) -> dict[str, Any]:
+    """One page of ``ListTrainingJobsForHyperParameterTuningJob`` over ``summaries``, with the
+    service's defaults (by name, ascending, 10 a page; ``FinalObjectiveMetricValue`` lists
+    only the jobs that have one). ``NextToken`` is the offset of the next page.
+
+    Raises:
+        ValueError: an unknown ``sort_by`` / ``sort_order`` or a bad ``next_token``.
+    """
+    rows = [s for s in summaries if status_equals is None
+            or s["TrainingJobStatus"] == status_equals]
+    if sort_by == "FinalObjectiveMetricValue":
+        rows = [s for s in rows if "FinalHyperParameterTuningJobObjectiveMetric" in s]
+        rows.sort(key=lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
+    elif sort_by in _SORT_KEYS:
+        rows.sort(key=lambda s: str(s.get(_SORT_KEYS[sort_by], "")))
+    else:
+        raise ValueError(f"SortBy: expected one of {[*_SORT_KEYS, 'FinalObjectiveMetricValue']},"
+                         f" got {sort_by!r}")
+    if sort_order not in ("Ascending", "Descending"):
+        raise ValueError(f"SortOrder: expected Ascending or Descending, got {sort_order!r}")
+    if sort_order == "Descending":
+        rows.reverse()
+    try:
+        start = int(next_token or 0)
+    except ValueError:
+        raise ValueError(f"NextToken: not a token this listing gave, got {next_token!r}") \
+            from None
+    page = rows[start:start + max_results]
+    out: dict[str, Any] = {"TrainingJobSummaries": page}
+    if start + max_results < len(rows):
+        out["NextToken"] = str(start + max_results)
+    return out
