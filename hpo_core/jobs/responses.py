@@ -12,10 +12,12 @@ This module fills in what the service has and a local job may lack:
   <name>`` and ``.../training-job/<name>`` (names lower-cased, as the service writes them);
 - each training-job definition as the service echoes it: ``StaticHyperParameters`` with
   ``_tuning_objective_metric`` (the SDK's ``HyperparameterTuner.attach`` reads it), and the
-  members the service requires (``RoleArn``, ``AlgorithmSpecification.TrainingInputMode``,
+  members the service requires (``RoleArn``, ``AlgorithmSpecification.TrainingInputMode``
+  and ``MetricDefinitions``: the objective's default regex when none was given,
   ``OutputDataConfig``, ``StoppingCondition``, a ``DataSource`` per channel: a ``file://`` URI
-  of its local directory) and the ``ResourceConfig`` the SDK reads (instance type ``local``)
-  when the document gives none; ``TrainingJobEarlyStoppingType`` (default ``Off``);
+  of its local directory) and the ``ResourceConfig`` the SDK reads
+  (:data:`PLACEHOLDER_RESOURCES`) when the document gives none;
+  ``TrainingJobEarlyStoppingType`` (default ``Off``);
 - range bounds as strings (:func:`hpo_core.space.amt_ranges.string_ranges`).
 
 ``"Local"`` holds what only this library has: for the job ``Directory`` and
@@ -29,15 +31,20 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from hpo_core.jobs.metrics import default_regex
 from hpo_core.space.amt_ranges import string_ranges
 
-__all__ = ["ACCOUNT", "LOCAL_ROLE", "REGION", "list_page", "service_config",
-           "service_definition", "training_job_arn", "tuning_job_arn", "without_local"]
+__all__ = ["ACCOUNT", "LOCAL_ROLE", "PLACEHOLDER_RESOURCES", "REGION", "list_page",
+           "service_config", "service_definition", "training_job_arn", "tuning_job_arn",
+           "without_local"]
 
 REGION = "local"
 ACCOUNT = "000000000000"
 LOCAL_ROLE = f"arn:aws:iam::{ACCOUNT}:role/hpo-local"
 _PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
+#: ResourceConfig of a definition that gives none: a placeholder the SDK's ``attach`` reads
+#: (an instance type any SDK session accepts); nothing runs on it.
+PLACEHOLDER_RESOURCES = {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 30}
 
 
 def tuning_job_arn(name: str) -> str:
@@ -91,13 +98,15 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
         d["HyperParameterRanges"] = string_ranges(d["HyperParameterRanges"])
     algo = dict(d.get("AlgorithmSpecification") or {})
     algo.setdefault("TrainingInputMode", "File")
+    if not algo.get("MetricDefinitions") and objective_metric is not None:
+        algo["MetricDefinitions"] = [{"Name": objective_metric,
+                                      "Regex": default_regex(objective_metric)}]
     d["AlgorithmSpecification"] = algo
     d.setdefault("RoleArn", LOCAL_ROLE)
     d.setdefault("OutputDataConfig", {"S3OutputPath": (directory / "output").as_uri()})
     d.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
     if "ResourceConfig" not in d and "HyperParameterTuningResourceConfig" not in d:
-        d["ResourceConfig"] = {"InstanceType": "local", "InstanceCount": 1,
-                               "VolumeSizeInGB": 30}
+        d["ResourceConfig"] = dict(PLACEHOLDER_RESOURCES)
     inputs = []
     for entry in d.get("InputDataConfig") or []:
         entry = dict(entry)
