@@ -12,12 +12,14 @@ This module fills in what the service has and a local job may lack:
   <name>`` and ``.../training-job/<name>`` (names lower-cased, as the service writes them);
 - each training-job definition as the service echoes it: ``StaticHyperParameters`` with
   ``_tuning_objective_metric`` (the SDK's ``HyperparameterTuner.attach`` reads it), and the
-  members the service requires (``RoleArn``, ``AlgorithmSpecification.TrainingInputMode``
-  and ``MetricDefinitions``: the objective's default regex when none was given,
-  ``OutputDataConfig``, ``StoppingCondition``, a ``DataSource`` per channel: a ``file://`` URI
-  of its local directory) and the ``ResourceConfig`` the SDK reads
-  (:data:`PLACEHOLDER_RESOURCES`) when the document gives none;
-  ``TrainingJobEarlyStoppingType`` (default ``Off``);
+  members the service requires when the document gives none: ``RoleArn``,
+  ``AlgorithmSpecification.TrainingInputMode`` and ``MetricDefinitions`` (the objective's
+  default regex), ``OutputDataConfig``, ``StoppingCondition``, a ``DataSource`` per channel (a
+  ``file://`` URI of its local directory; the SDK's local-mode ``FileDataSource`` is written as
+  that S3 source too);
+- the ``ResourceConfig`` the SDK's ``attach`` reads, when the document gives none: the one
+  instance type of ``HyperParameterTuningResourceConfig`` (which the SDK sends instead), else
+  :data:`PLACEHOLDER_RESOURCES`; ``TrainingJobEarlyStoppingType`` (default ``Off``);
 - range bounds as strings (:func:`hpo_core.space.amt_ranges.string_ranges`).
 
 ``"Local"`` holds what only this library has: for the job ``Directory`` and
@@ -105,12 +107,22 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
     d.setdefault("RoleArn", LOCAL_ROLE)
     d.setdefault("OutputDataConfig", {"S3OutputPath": (directory / "output").as_uri()})
     d.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
-    if "ResourceConfig" not in d and "HyperParameterTuningResourceConfig" not in d:
-        d["ResourceConfig"] = dict(PLACEHOLDER_RESOURCES)
+    if "ResourceConfig" not in d:
+        # the SDK sends HyperParameterTuningResourceConfig, and its attach reads ResourceConfig
+        tuning = d.get("HyperParameterTuningResourceConfig") or {}
+        single = {k: tuning[k] for k in ("InstanceType", "InstanceCount", "VolumeSizeInGB",
+                                         "VolumeKmsKeyId") if k in tuning}
+        d["ResourceConfig"] = {**PLACEHOLDER_RESOURCES, **single}
     inputs = []
     for entry in d.get("InputDataConfig") or []:
         entry = dict(entry)
         local = channels.get(str(entry.get("ChannelName")))
+        files = (entry.get("DataSource") or {}).get("FileDataSource")
+        if files is not None:  # the SDK's local-mode source, as the S3 one the service knows
+            entry["DataSource"] = {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": files.get("FileUri", ""),
+                "S3DataDistributionType": files.get("FileDataDistributionType",
+                                                    "FullyReplicated")}}
         if "DataSource" not in entry and local is not None:
             entry["DataSource"] = {"S3DataSource": {
                 "S3DataType": "S3Prefix", "S3Uri": local.as_uri(),

@@ -60,11 +60,14 @@ def _channels(definition: dict[str, Any], where: str) -> dict[str, str]:
     out = {}
     for i, channel in enumerate(definition.get("InputDataConfig") or []):
         at = f"{where}.InputDataConfig[{i}]"
-        source = (channel.get("DataSource") or {}).get("S3DataSource") or {}
-        uri = source.get("S3Uri")
+        data = channel.get("DataSource") or {}
+        # TrainingInput("file://...") gives an S3DataSource; a plain "file://..." string the
+        # SDK's local-mode FileDataSource
+        uri = (data.get("S3DataSource") or {}).get("S3Uri") or (
+            data.get("FileDataSource") or {}).get("FileUri")
         if not uri:
             raise RequestError(f"{at}.DataSource.S3DataSource.S3Uri: required (a file:// URI)")
-        path = local_path(uri, f"{at}.DataSource.S3DataSource.S3Uri")
+        path = local_path(uri, f"{at}.DataSource")
         if not path.is_dir():
             raise RequestError(f"{at}: {uri!r} is not a local directory (looked for {path})")
         out[str(channel["ChannelName"])] = str(path)

@@ -20,3 +20,7 @@ def sdk() -> object:
     if not sagemaker.__version__.startswith("2."):
         pytest.skip(f"these tests are for the SDK v2, found {sagemaker.__version__}")
     return sagemaker
+
+
+# the Docker fixtures of the adapter tests (a daemon, the busybox image, per-test clean-up)
+from tests.adapters.conftest import busybox, docker_client, job_name  # noqa: E402, F401

@@ -6,7 +6,7 @@ import os
 import time
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--x", type=float, required=True)
+parser.add_argument("-x", "--x", type=float, required=True)  # the toolkit: -x
 parser.add_argument("--epochs", type=int, default=2)
 parser.add_argument("--sleep", type=float, default=0.0)
 parser.add_argument("--model-dir", default=os.environ["SM_MODEL_DIR"])
