@@ -25,11 +25,11 @@ from pathlib import Path
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 
-from sagemaker.estimator import Estimator  # noqa: E402
-from sagemaker.inputs import TrainingInput  # noqa: E402
-from sagemaker.tuner import ContinuousParameter, HyperparameterTuner, IntegerParameter  # noqa: E402
+from sagemaker.estimator import Estimator
+from sagemaker.inputs import TrainingInput
+from sagemaker.tuner import ContinuousParameter, HyperparameterTuner, IntegerParameter
 
-from hpo_core.sagemaker import LocalTuningSession  # noqa: E402
+from hpo_core.sagemaker import LocalTuningSession
 
 HERE = Path(__file__).resolve().parent
 CODE = HERE.parent / "xgboost_digits"

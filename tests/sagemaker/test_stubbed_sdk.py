@@ -72,7 +72,6 @@ def _responses(job: TuningJob) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_sdk_analytics_frame_equals_ours(sdk: Any, job: TuningJob) -> None:
     import pandas as pd
-
     from sagemaker.analytics import HyperparameterTuningJobAnalytics
 
     described, listed = _responses(job)
