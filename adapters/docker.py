@@ -5,7 +5,10 @@ The container runs ``<TrainingImage> train`` as SageMaker does, with the job dir
 :mod:`hpo_core.adapters.local`) bind-mounted at ``/opt/ml`` and each channel's local directory
 mounted read-only at ``/opt/ml/input/data/<channel>``. Its environment is the definition's
 ``Environment`` plus the ``SM_*`` variables with container paths (``SM_MODEL_DIR=/opt/ml/model``,
-``SM_NUM_CPUS`` = the CPU limit, ``SM_CURRENT_INSTANCE_TYPE`` = the instance type).
+``SM_NUM_CPUS`` = the CPU limit, ``SM_CURRENT_INSTANCE_TYPE`` = the instance type). The
+container's hostname is ``algo-1``, the one host of ``resourceconfig.json``, so it resolves
+inside the container (the sagemaker-training toolkit looks every host up before it runs a
+script).
 
 Limits: CPUs and memory come from the definition's ``ResourceConfig.InstanceType`` looked up
 in :data:`INSTANCE_TYPES` (CPUs capped at the host's count; no swap), or from the explicit
@@ -46,6 +49,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest
+from hpo_core.adapters.contract import HOST
 from hpo_core.adapters.docker_support import (
     CONTAINER_ROOT,
     INSTANCE_TYPES,
@@ -175,7 +179,7 @@ class DockerBackend:
                 "bind": str(CONTAINER_ROOT / "input" / "data" / channel), "mode": "ro"}
         kwargs: dict[str, Any] = {"command": ["train"], "detach": True, "labels": labels,
                                   "environment": env, "volumes": volumes,
-                                  "working_dir": str(CONTAINER_ROOT)}
+                                  "working_dir": str(CONTAINER_ROOT), "hostname": HOST}
         if isolated:
             kwargs["network_mode"] = "none"
         if cpus is not None:

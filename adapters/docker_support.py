@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from hpo_core.adapters.base import TrainingJobRequest
-from hpo_core.adapters.local import contract_environment, prepare_directory
+from hpo_core.adapters.contract import toolkit_environment
+from hpo_core.adapters.local import prepare_directory
 from hpo_core.errors import ExecutionError
 
 __all__ = ["CONTAINER_ROOT", "INSTANCE_TYPES", "age_seconds", "check_image",
@@ -53,17 +54,10 @@ def container_environment(request: TrainingJobRequest, cpus: float | None,
                           instance_type: str) -> dict[str, str]:
     """The definition's Environment plus the ``SM_*`` variables, with container paths."""
     inside = dataclasses.replace(request, directory=CONTAINER_ROOT, command=("train",))
-    env = {**request.environment, **contract_environment(inside)}
-    n = str(max(1, int(cpus))) if cpus is not None else str(os.cpu_count() or 1)
-    training_env = json.loads(env["SM_TRAINING_ENV"])
-    training_env["num_cpus"] = int(n)
-    training_env["resource_config"]["current_instance_type"] = instance_type
-    env.update({"SM_NUM_CPUS": n, "SM_CURRENT_INSTANCE_TYPE": instance_type,
-                "SM_TRAINING_ENV": json.dumps(training_env), "PYTHONUNBUFFERED": "1"})
-    rc = json.loads(env["SM_RESOURCE_CONFIG"])
-    rc["current_instance_type"] = instance_type
-    env["SM_RESOURCE_CONFIG"] = json.dumps(rc)
-    return env
+    n = max(1, int(cpus)) if cpus is not None else (os.cpu_count() or 1)
+    return {**request.environment, **toolkit_environment(inside, instance_type=instance_type,
+                                                         num_cpus=n),
+            "PYTHONUNBUFFERED": "1"}
 
 
 def check_image(client: Any, image: str, pull: bool) -> None:

@@ -10,10 +10,13 @@ The job's directory is laid out like ``/opt/ml``::
     model/  output/  output/data/  output/failure (written by a failing script)
     checkpoints/                        kept when a job is run again (retry, resume)
 
-and the environment holds ``SM_*`` variables as the sagemaker-training toolkit sets them
-(``SM_HP_<NAME>``, ``SM_HPS``, ``SM_CHANNELS``, ``SM_CHANNEL_<NAME>``, ``SM_MODEL_DIR``,
-``SM_OUTPUT_DATA_DIR``, ``SM_INPUT_CONFIG_DIR``, ``SM_TRAINING_ENV``, ...), plus
-``SM_CHECKPOINT_DIR`` and ``TRAINING_JOB_NAME``.
+and the environment holds ``SM_*`` variables derived as the sagemaker-training toolkit derives
+them (``SM_HP_<NAME>``, ``SM_HPS``, ``SM_USER_ARGS`` without the ``sagemaker_*`` and
+``_tuning_objective_metric`` entries, ``SM_CHANNEL_<NAME>``, ``SM_MODEL_DIR``, ...; see
+:mod:`hpo_core.adapters.contract`), plus ``SM_CHECKPOINT_DIR``, ``TRAINING_JOB_NAME``,
+``SAGEMAKER_BASE_DIR`` (the job directory: the unmodified toolkit reads the job there) and
+``SM_STUDIO_LOCAL_MODE=True`` (the toolkit's one-host path: it does not wait for the
+host ``algo-1`` to resolve).
 
 The command is an argv list run without a shell, in its own session (process group), with
 stdin closed and ``PYTHONUNBUFFERED=1``; a first word ``python`` or ``python3`` means the
@@ -41,12 +44,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from hpo_core.adapters.base import JobState, LineSink, TrainingJobRequest, read_pieces
+from hpo_core.adapters.contract import resource_config, toolkit_environment
 from hpo_core.adapters.lifecycle import JobOutput, Lifecycle, close_log, exit_state, open_log
 from hpo_core.errors import ExecutionError
 
 __all__ = ["LocalBackend", "contract_environment", "prepare_directory"]
 
-HOST = "algo-1"
 _RETRY_SIGNALS = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
@@ -61,7 +64,7 @@ def prepare_directory(request: TrainingJobRequest) -> Path:
         (root / sub).mkdir(parents=True, exist_ok=True)
     _write_json(config / "hyperparameters.json", request.hyperparameters)
     _write_json(config / "inputdataconfig.json", request.input_data_config)
-    _write_json(config / "resourceconfig.json", _resource_config())
+    _write_json(config / "resourceconfig.json", resource_config())
     data = root / "input" / "data"
     data.mkdir()
     for channel, source in request.channels.items():
@@ -75,58 +78,14 @@ def prepare_directory(request: TrainingJobRequest) -> Path:
     return root
 
 
-def _resource_config() -> dict[str, Any]:
-    return {"current_host": HOST, "hosts": [HOST], "current_group_name": "homogeneousCluster",
-            "current_instance_type": "local", "network_interface_name": "eth0",
-            "instance_groups": [{"instance_group_name": "homogeneousCluster",
-                                 "instance_type": "local", "hosts": [HOST]}]}
-
-
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _typed(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
 def contract_environment(request: TrainingJobRequest) -> dict[str, str]:
-    """The ``SM_*`` variables of the container contract for ``request``."""
-    root = request.directory
-    channels = sorted(request.channels)
-    hps = {k: _typed(v) for k, v in request.hyperparameters.items()}
-    user_args = [x for k, v in request.hyperparameters.items() for x in (f"--{k}", v)]
-    dirs = {"model_dir": root / "model", "input_dir": root / "input",
-            "input_config_dir": root / "input" / "config", "output_dir": root / "output",
-            "output_data_dir": root / "output" / "data",
-            "output_intermediate_dir": root / "output" / "intermediate"}
-    cpus = os.cpu_count() or 1
-    training_env = {
-        "job_name": request.name, "current_host": HOST, "hosts": [HOST],
-        "hyperparameters": hps, "channel_input_dirs": {
-            c: str(root / "input" / "data" / c) for c in channels},
-        "input_data_config": request.input_data_config, "resource_config": _resource_config(),
-        "num_cpus": cpus, "num_gpus": 0, "user_entry_point": " ".join(request.command),
-        **{k: str(v) for k, v in dirs.items()}}
-    env = {"SM_" + k.upper(): str(v) for k, v in dirs.items()}
-    env.update({
-        "TRAINING_JOB_NAME": request.name, "SM_CURRENT_HOST": HOST,
-        "SM_HOSTS": json.dumps([HOST]), "SM_NUM_CPUS": str(cpus), "SM_NUM_GPUS": "0",
-        "SM_CURRENT_INSTANCE_TYPE": "local", "SM_NETWORK_INTERFACE_NAME": "eth0",
-        "SM_CHANNELS": json.dumps(channels), "SM_HPS": json.dumps(hps),
-        "SM_USER_ARGS": json.dumps(user_args), "SM_LOG_LEVEL": "20",
-        "SM_INPUT_DATA_CONFIG": json.dumps(request.input_data_config),
-        "SM_RESOURCE_CONFIG": json.dumps(_resource_config()),
-        "SM_TRAINING_ENV": json.dumps(training_env),
-        "SM_CHECKPOINT_DIR": str(root / "checkpoints")})
-    for c in channels:
-        env[f"SM_CHANNEL_{c.upper()}"] = str(root / "input" / "data" / c)
-    for k, v in request.hyperparameters.items():
-        env[f"SM_HP_{k.upper()}"] = v
-    return env
+    """The ``SM_*`` variables of the container contract for ``request`` (as the toolkit
+    derives them: :func:`hpo_core.adapters.contract.toolkit_environment`)."""
+    return toolkit_environment(request)
 
 
 @dataclass
@@ -156,7 +115,7 @@ class LocalBackend:
         if argv and argv[0] in ("python", "python3"):
             argv[0] = sys.executable
         env = {**os.environ, **request.environment, **contract_environment(request),
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", "SM_STUDIO_LOCAL_MODE": "True"}
         log = open_log(request, repr(argv))
         try:
             proc = subprocess.Popen(argv, cwd=request.cwd, env=env, stdin=subprocess.DEVNULL,

@@ -37,6 +37,15 @@ Columns of :func:`analytics` (in this order):
 
 ``df.attrs`` holds ``objective`` (``"minimize"``/``"maximize"``), ``strategy``, ``metric`` and
 ``parameters`` (parameter name -> column name).
+
+:func:`sagemaker_frame` is the other shape, for notebook code written against SageMaker (amtviz
+and the like): the frame the SageMaker Python SDK's
+``HyperparameterTuningJobAnalytics(name).dataframe()`` gives for the same job, built here
+without the SDK. Its columns: the tuned hyperparameters (floats where they parse),
+``TrainingJobName``, ``TrainingJobStatus`` (the service's ``Completed``/``InProgress``/...),
+``FinalObjectiveValue``, ``TrainingStartTime``, ``TrainingEndTime`` (UTC datetimes),
+``TrainingElapsedTimeSeconds``, ``TrainingJobDefinitionName``; rows in the listing's order
+(training job name).
 """
 
 from __future__ import annotations
@@ -75,6 +84,7 @@ __all__ = [
     "export_csv",
     "frame",
     "read_run",
+    "sagemaker_frame",
 ]
 
 
@@ -154,3 +164,59 @@ def export_csv(source: Any, path: str | os.PathLike[str],
     frame(run).to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
     if curves_path is not None:
         curve_frame(run).to_csv(curves_path, index=False)
+
+
+def _sagemaker_row(summary: dict[str, Any]) -> dict[str, Any]:
+    """One training-job summary as the SDK's analytics reshapes it."""
+    from datetime import datetime
+
+    row: dict[str, Any] = {}
+    for name, value in summary["TunedHyperParameters"].items():
+        try:
+            row[name] = float(value)
+        except (TypeError, ValueError):
+            row[name] = value
+    row["TrainingJobName"] = summary["TrainingJobName"]
+    row["TrainingJobStatus"] = summary["TrainingJobStatus"]
+    row["FinalObjectiveValue"] = summary.get(
+        "FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
+    start, end = (summary.get(k) for k in ("TrainingStartTime", "TrainingEndTime"))
+    start = datetime.fromisoformat(start) if isinstance(start, str) else start
+    end = datetime.fromisoformat(end) if isinstance(end, str) else end
+    row["TrainingStartTime"], row["TrainingEndTime"] = start, end
+    if start and end:
+        row["TrainingElapsedTimeSeconds"] = (end - start).total_seconds()
+    if "TrainingJobDefinitionName" in summary:
+        row["TrainingJobDefinitionName"] = summary["TrainingJobDefinitionName"]
+    return row
+
+
+def sagemaker_frame(source: Any) -> pd.DataFrame:
+    """The SageMaker SDK's analytics frame of a tuning job (see the module docstring).
+
+    Args:
+        source: a :class:`~hpo_core.jobs.TuningJob` or a job directory.
+
+    Raises:
+        ReportError: a source that is neither.
+        ReportDependencyError: pandas is not installed.
+    """
+    from hpo_core.jobs.responses import list_page
+    from hpo_core.jobs.store import Store
+    from hpo_core.jobs.views import summaries
+
+    try:
+        import pandas as pd
+    except ImportError as e:
+        raise ReportDependencyError("sagemaker_frame needs pandas: pip install "
+                                    "'hpo_core[report]'") from e
+    folder = getattr(source, "directory", source)
+    if not isinstance(folder, str | os.PathLike) or not is_job_dir(Path(folder)):
+        raise ReportError(f"expected a TuningJob or a tuning-job directory, got {source!r}")
+    store = Store(folder)
+    try:
+        rows = summaries(store)
+    finally:
+        store.close()
+    listed = list_page(rows, max_results=max(1, len(rows)))["TrainingJobSummaries"]
+    return pd.DataFrame([_sagemaker_row(s) for s in listed])

@@ -69,14 +69,16 @@ def _raw() -> dict[str, str]:
 
 def hyperparameters(strings: bool = False) -> dict[str, Any]:
     """This job's hyperparameters, typed (``"5"`` -> 5, ``"0.3"`` -> 0.3, ``"true"`` -> True);
-    the tuner's reserved ``_tuning*`` entries are left out.
+    the tuner's reserved ``_tuning*`` entries and the SageMaker SDK's ``sagemaker_*`` ones
+    (``sagemaker_program``, ...) are left out, as the sagemaker-training toolkit leaves them out
+    of a script's hyperparameters.
 
     Args:
         strings: return the AMT strings as they are.
     """
     data = _raw()
     return {k: v if strings else _parse(v) for k, v in data.items()
-            if not k.startswith("_tuning")}
+            if not k.startswith(("_tuning", "sagemaker_"))}
 
 
 def objective_metric() -> str | None:

@@ -98,12 +98,13 @@ def _tune(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     status = result["HyperParameterTuningJobStatus"]
+    local = result.get("Local", {})
+    reason = local.get("CompletionReason") or result.get("FailureReason")
     print(f"{result['HyperParameterTuningJobName']}: {status}"
-          + (f" ({result.get('CompletionReason') or result.get('FailureReason')})"
-             if result.get("CompletionReason") or result.get("FailureReason") else ""))
+          + (f" ({reason})" if reason else ""))
     counts = result["TrainingJobStatusCounters"]
     print(f"training jobs: {counts['Completed']} completed, {counts['NonRetryableError']} "
-          f"failed, {counts['Stopped']} stopped; directory {result['Directory']}")
+          f"failed, {counts['Stopped']} stopped; directory {local.get('Directory')}")
     best = result.get("BestTrainingJob")
     if best:
         m = best["FinalHyperParameterTuningJobObjectiveMetric"]

@@ -26,12 +26,9 @@ from typing import Any
 
 from hpo_core.errors import JobConfigError
 from hpo_core.jobs.metrics import default_regex
+from hpo_core.space.amt_ranges import string_ranges
 
 __all__ = ["amt_request", "validate"]
-
-_RANGE_KEYS = ("ContinuousParameterRanges", "IntegerParameterRanges",
-               "CategoricalParameterRanges")
-
 
 def amt_request(document: Mapping[str, Any], *, role_arn: str | None = None,
                 output_path: str | None = None, instance_type: str | None = None,
@@ -52,7 +49,7 @@ def amt_request(document: Mapping[str, Any], *, role_arn: str | None = None,
     doc.pop("Local", None)
     config = doc.get("HyperParameterTuningJobConfig") or {}
     if "ParameterRanges" in config:
-        config["ParameterRanges"] = _string_ranges(config["ParameterRanges"])
+        config["ParameterRanges"] = string_ranges(config["ParameterRanges"], values=True)
     if isinstance(doc.get("TrainingJobDefinition"), dict):
         entries = [("TrainingJobDefinition", doc["TrainingJobDefinition"])]
         objective = (config.get("HyperParameterTuningJobObjective") or {}).get("MetricName")
@@ -83,7 +80,7 @@ def _complete(d: dict[str, Any], path: str, metric: str | None, role_arn: str | 
     if not metrics:
         spec.pop("MetricDefinitions")
     if "HyperParameterRanges" in d:
-        d["HyperParameterRanges"] = _string_ranges(d["HyperParameterRanges"])
+        d["HyperParameterRanges"] = string_ranges(d["HyperParameterRanges"], values=True)
     if not d.get("RoleArn"):
         if role_arn is None:
             raise JobConfigError(f"{path}.RoleArn", "required for AMT; give it in the "
@@ -106,29 +103,6 @@ def _complete(d: dict[str, Any], path: str, metric: str | None, role_arn: str | 
             raise JobConfigError(f"{path}.InputDataConfig[{i}].DataSource",
                                  "AMT reads channels from S3 (DataSource.S3DataSource); local "
                                  "directories (Local.Channels) cannot be exported")
-
-
-def _string_ranges(ranges: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(ranges)
-    for key in _RANGE_KEYS:
-        items = []
-        for r in out.get(key) or []:
-            r = dict(r)
-            for bound in ("MinValue", "MaxValue"):
-                if bound in r and not isinstance(r[bound], str):
-                    r[bound] = _number(r[bound])
-            if "Values" in r:
-                r["Values"] = [v if isinstance(v, str) else _number(v) for v in r["Values"]]
-            items.append(r)
-        if key in out:
-            out[key] = items
-    return out
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return repr(value) if isinstance(value, float) else str(value)
 
 
 def validate(request: Mapping[str, Any]) -> None:

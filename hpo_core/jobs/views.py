@@ -1,10 +1,13 @@
-"""Read-only views of a job store: ``describe`` (shaped like DescribeHyperParameterTuningJob),
+"""Read-only views of a job store: ``describe`` (a DescribeHyperParameterTuningJob response),
 trial summaries (HyperParameterTrainingJobSummary), a text table, and the progress printer.
 
-Times are ISO 8601 strings (UTC, ``2026-01-02T03:04:05Z``, :func:`iso_time`) and durations are
-seconds, minutes or hours (:func:`duration_text`); the report uses the same two formats. Trial
-status ``Pending`` (created, waiting for a slot or re-queued after a crash) is a local addition to
-AMT's InProgress/Completed/Failed/Stopped.
+Both responses pass botocore's validation of the service's output shapes once their one
+extras key ``"Local"`` is taken out (see :mod:`hpo_core.jobs.responses`). Times are ISO 8601
+strings (UTC, milliseconds: ``2026-01-02T03:04:05.123Z``, :func:`iso_time`) and durations are
+seconds, minutes or hours (:func:`duration_text`); the report uses the same formats. Trial
+status ``Pending`` (created, waiting for a slot or re-queued after a crash) is a local addition
+to AMT's InProgress/Completed/Failed/Stopped: it shows as ``InProgress``, with
+``Local.Status`` = ``Pending``.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ import itertools
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
+from hpo_core.jobs.responses import (
+    service_config,
+    service_definition,
+    training_job_arn,
+    tuning_job_arn,
+)
 from hpo_core.jobs.rules import not_improving_count
 from hpo_core.jobs.store import Store
 from hpo_core.progress import Display, clock_text, is_terminal, open_display, time_left
@@ -24,14 +34,23 @@ from hpo_core.progress import Display, clock_text, is_terminal, open_display, ti
 __all__ = ["SORT_KEYS", "Progress", "describe", "duration_text", "format_table", "iso_time",
            "job_maximizes", "significant", "summaries"]
 
+#: The service's responses carry times to the millisecond.
+_MS = "milliseconds"
 #: Columns ``format_table`` sorts by besides the hyperparameters (``creation`` is job order).
 SORT_KEYS = ("objective", "name", "status", "start", "duration", "creation")
 
 
-def iso_time(t: float | None) -> str | None:
-    """``time.time()`` seconds as ISO 8601 UTC to the second (``2026-01-02T03:04:05Z``)."""
+def iso_time(t: float | None, timespec: str = "seconds") -> str | None:
+    """``time.time()`` seconds as ISO 8601 UTC: to the millisecond in the service's responses
+    (``timespec="milliseconds"``: ``2026-01-02T03:04:05.123Z``), to the second for people
+    (tables, the report)."""
     return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(
-        timespec="seconds").replace("+00:00", "Z")
+        timespec=timespec).replace("+00:00", "Z")
+
+
+def _to_seconds(iso: str | None) -> str:
+    """A response's millisecond time shown to the second (``...05.123Z`` -> ``...05Z``)."""
+    return "" if not iso else iso.split(".")[0].rstrip("Z") + "Z"
 
 
 def duration_text(seconds: float | None, missing: str = "") -> str:
@@ -97,28 +116,30 @@ def summaries(store: Store) -> list[dict[str, Any]]:
         statics = _statics(doc, t["definition"])
         item: dict[str, Any] = {
             "TrainingJobName": t["name"],
+            "TrainingJobArn": training_job_arn(t["name"]),
             "TrainingJobDefinitionName": t["definition"],
             "TuningJobName": doc.get("HyperParameterTuningJobName"),
-            "CreationTime": iso_time(t["created"]),
-            "TrainingStartTime": iso_time(t["started"]),
-            "TrainingEndTime": iso_time(t["ended"]),
-            "TrainingJobStatus": t["status"],
+            "CreationTime": iso_time(t["created"], _MS),
+            "TrainingStartTime": iso_time(t["started"], _MS),
+            "TrainingEndTime": iso_time(t["ended"], _MS),
+            "TrainingJobStatus": "InProgress" if t["status"] == "Pending" else t["status"],
             "TunedHyperParameters": {k: v for k, v in t["hyperparameters"].items()
                                      if not k.startswith("_tuning") and k not in statics},
             "ObjectiveStatus": ("Succeeded" if t["status"] == "Completed" else "Failed"
                                 if t["status"] in ("Failed", "Stopped") else "Pending"),
         }
+        item = {k: v for k, v in item.items() if v is not None}
         if t["value"] is not None:
             item["FinalHyperParameterTuningJobObjectiveMetric"] = {
                 "Type": obj.get("Type"), "MetricName": obj.get("MetricName"),
                 "Value": t["value"]}
         if t["reason"]:
             item["FailureReason"] = t["reason"]
-        item["LogPath"] = t["log_path"]
-        item["Attempts"] = t["attempts"]
         # local: the seconds from start to end (AMT's DescribeTrainingJob has it as an integer)
-        item["TrainingTimeInSeconds"] = None if t["started"] is None or t["ended"] is None \
+        seconds = None if t["started"] is None or t["ended"] is None \
             else round(t["ended"] - t["started"], 3)
+        item["Local"] = {"Status": t["status"], "LogPath": t["log_path"],
+                         "Attempts": t["attempts"], "TrainingTimeInSeconds": seconds}
         out.append(item)
     return out
 
@@ -144,13 +165,15 @@ def describe(store: Store) -> dict[str, Any]:
             counts[t["status"]] += 1
     counts["RetryableError"] = sum(e["event"] == "retry" for e in store.events())
     done = _completed_in_order(store)
+    name = doc.get("HyperParameterTuningJobName") or ""
     out: dict[str, Any] = {
-        "HyperParameterTuningJobName": doc.get("HyperParameterTuningJobName"),
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobArn": tuning_job_arn(name),
         "HyperParameterTuningJobStatus": store.get("status", "InProgress"),
-        "CreationTime": iso_time(store.get("created")),
-        "HyperParameterTuningEndTime": iso_time(store.get("ended")),
-        "LastModifiedTime": iso_time(store.get("last_modified")),
-        "HyperParameterTuningJobConfig": doc.get("HyperParameterTuningJobConfig"),
+        "CreationTime": iso_time(store.get("created"), _MS),
+        "HyperParameterTuningEndTime": iso_time(store.get("ended"), _MS),
+        "LastModifiedTime": iso_time(store.get("last_modified"), _MS),
+        "HyperParameterTuningJobConfig": service_config(doc.get("HyperParameterTuningJobConfig")),
         "TrainingJobStatusCounters": counts,
         "ObjectiveStatusCounters": {
             "Succeeded": len(done),
@@ -162,29 +185,55 @@ def describe(store: Store) -> dict[str, Any]:
                 [t["value"] for t in done], maximize)},
         "ConsumedResources": {"RuntimeInSeconds": int(store.get("elapsed", 0.0))},
     }
-    for key in ("TrainingJobDefinition", "TrainingJobDefinitions", "WarmStartConfig", "Tags"):
+    out = {k: v for k, v in out.items() if v is not None}
+    for key in ("WarmStartConfig", "Tags"):
         if key in doc:
             out[key] = doc[key]
+    if "TrainingJobDefinition" in doc:
+        out["TrainingJobDefinition"] = _service_definition(doc, doc["TrainingJobDefinition"],
+                                                           store)
+    if "TrainingJobDefinitions" in doc:
+        out["TrainingJobDefinitions"] = [_service_definition(doc, d, store)
+                                         for d in doc["TrainingJobDefinitions"]]
     if done:
         best = min(done, key=lambda t: (-t["value"] if maximize else t["value"], t["id"]))
         out["BestTrainingJob"] = next(s for s in summaries(store)
                                       if s["TrainingJobName"] == best["name"])
     if store.get("converged_at") is not None:
         out["TuningJobCompletionDetails"]["ConvergenceDetectedTime"] = iso_time(
-            store.get("converged_at"))
+            store.get("converged_at"), _MS)
+    local: dict[str, Any] = {"Directory": str(store.directory)}
     reason = store.get("status_reason")
     if reason:
-        key = "FailureReason" if out["HyperParameterTuningJobStatus"] == "Failed" else \
-            "CompletionReason"
-        out[key] = reason
-    out["Directory"] = str(store.directory)
+        if out["HyperParameterTuningJobStatus"] == "Failed":
+            out["FailureReason"] = reason
+        else:
+            local["CompletionReason"] = reason
+    out["Local"] = local
     return out
+
+
+def _seconds(summary: dict[str, Any]) -> float | None:
+    """A summary's local training time (``Local.TrainingTimeInSeconds``), None if unknown."""
+    return (summary.get("Local") or {}).get("TrainingTimeInSeconds")
 
 
 def job_maximizes(store: Store) -> bool:
     """Whether the job's objective is maximized (a multi-definition job: its first
     definition's)."""
     return _objective_type(store.get("document") or {}) == "Maximize"
+
+
+def _service_definition(doc: dict[str, Any], definition: dict[str, Any],
+                        store: Store) -> dict[str, Any]:
+    name = definition.get("DefinitionName", "default")
+    local = doc.get("Local") or {}
+    own = (local.get("Definitions") or {}).get(name) or {}
+    channels = own.get("Channels") if own.get("Channels") is not None else local.get("Channels")
+    base = Path(store.get("base_dir") or ".")
+    folders = {c: (base / str(f)).resolve() for c, f in (channels or {}).items()}
+    metric = _objective(doc, name).get("MetricName")
+    return service_definition(definition, metric, folders, Path(store.directory))
 
 
 def _objective_type(doc: dict[str, Any]) -> str:
@@ -213,7 +262,7 @@ def _sort_key(column: str, maximize: bool, names: list[str]) -> Any:
 
     keys = {"objective": objective, "name": by("TrainingJobName"),
             "status": by("TrainingJobStatus"), "start": by("TrainingStartTime"),
-            "duration": by("TrainingTimeInSeconds"), "creation": None}
+            "duration": lambda r: (_seconds(r) is None, _seconds(r) or 0), "creation": None}
     if column in keys:
         return keys[column]
     if column in names:
@@ -276,8 +325,8 @@ def format_table(rows: list[dict[str, Any]], as_csv: bool = False,
         table.append([r["TrainingJobName"], r["TrainingJobStatus"],
                       "" if m is None else significant(float(m["Value"])),
                       *[significant(r["TunedHyperParameters"].get(n, "")) for n in names],
-                      r.get("TrainingStartTime") or "",
-                      duration_text(r.get("TrainingTimeInSeconds")),
+                      _to_seconds(r.get("TrainingStartTime")),
+                      duration_text(_seconds(r)),
                       reason[0][:60] if reason else ""])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=True)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()

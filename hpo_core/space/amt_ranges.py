@@ -14,6 +14,11 @@ parameter definitions; :class:`~hpo_core.space.SearchSpace` builds on it
 document read and written again comes back unchanged (number spellings such as ``"1e-3"``,
 absent ``ScalingType``, empty lists). Parameters built in Python are written with ``repr`` for
 floats and ``str`` for ints.
+
+Hand-written documents may give numbers for range bounds (``"MinValue": 0.1``):
+:func:`string_ranges` turns them into the strings AMT holds (``repr`` for floats, ``str`` for
+ints), and :func:`params_from_sagemaker` reads ranges through it, so a space remembers (and
+exports) the strings. Categorical ``Values`` stay strings only (export alone converts them).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from hpo_core.space.parameters import (
     hp_string,
 )
 
-__all__ = ["params_from_sagemaker", "params_to_sagemaker"]
+__all__ = ["params_from_sagemaker", "params_to_sagemaker", "string_ranges"]
 
 _KINDS = {
     "IntegerParameterRanges": Integer,
@@ -44,6 +49,44 @@ _ENTRY_KEYS = {
     Continuous: {"Name", "MinValue", "MaxValue", "ScalingType"},
     Categorical: {"Name", "Values"},
 }
+
+
+def _number_string(value: Any) -> Any:
+    """A number as the string AMT holds; anything else unchanged (and rejected later)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def string_ranges(parameter_ranges: Any, values: bool = False) -> Any:
+    """``ParameterRanges`` with numeric ``MinValue`` / ``MaxValue`` (and, with ``values``,
+    categorical ``Values``) written as strings; a copy, entries of another shape are left for
+    validation to report."""
+    if not isinstance(parameter_ranges, Mapping):
+        return parameter_ranges
+    out = dict(parameter_ranges)
+    for key in _KINDS:
+        entries = out.get(key)
+        if not isinstance(entries, list):
+            continue
+        fixed = []
+        for entry in entries:
+            if isinstance(entry, Mapping):
+                entry = dict(entry)
+                for bound in ("MinValue", "MaxValue"):
+                    if bound in entry:
+                        entry[bound] = _number_string(entry[bound])
+                items = entry.get("Values")
+                if values and isinstance(items, list):
+                    entry["Values"] = [str(v).lower() if isinstance(v, bool)
+                                       else _number_string(v) for v in items]
+            fixed.append(entry)
+        out[key] = fixed
+    return out
 
 
 def _string(entry: Mapping[str, Any], key: str, path: str) -> str:
@@ -100,6 +143,7 @@ def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
     if not isinstance(parameter_ranges, Mapping):
         raise SearchSpaceError(
             f"ParameterRanges: expected an object, got {type(parameter_ranges).__name__}")
+    parameter_ranges = string_ranges(parameter_ranges)
     if "AutoParameters" in parameter_ranges:
         raise SearchSpaceError(
             "ParameterRanges.AutoParameters: not supported; give explicit ranges instead")

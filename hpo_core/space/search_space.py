@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import SearchSpaceError
-from hpo_core.space.amt_ranges import params_from_sagemaker, params_to_sagemaker
+from hpo_core.space.amt_ranges import params_from_sagemaker, params_to_sagemaker, string_ranges
 from hpo_core.space.parameters import (
     _PARAM_TYPES,
     Categorical,
@@ -335,7 +335,7 @@ class SearchSpace:
         """Read AMT's ``ParameterRanges`` (and optional ``StaticHyperParameters``); the space
         remembers the entries, so :meth:`to_sagemaker` gives them back unchanged."""
         space = cls(params_from_sagemaker(parameter_ranges, static_hyperparameters))
-        space._amt_source = copy.deepcopy(dict(parameter_ranges))
+        space._amt_source = copy.deepcopy(dict(string_ranges(parameter_ranges)))
         return space
 
     def to_sagemaker(self) -> dict[str, Any]:

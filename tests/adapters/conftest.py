@@ -77,6 +77,13 @@ def example_image(docker_client: Any) -> str:
     return images.example_image()
 
 
+@pytest.fixture(scope="session")
+def toolkit_image(docker_client: Any) -> str:
+    """Tag of the python image with the sagemaker-training toolkit (built once, cached)."""
+    require("sagemaker_training", "sagemaker")
+    return images.toolkit_image()
+
+
 @pytest.fixture
 def job_name(docker_client: Any) -> Iterator[str]:
     """A unique tuning-job name; its containers are removed when the test ends."""

@@ -7,6 +7,11 @@
   an image by ``docker import``; about two minutes, so it is cached by tag: an image already
   present is reused.
 - :func:`example_image`: ``examples/docker/Dockerfile`` built on that base.
+- :func:`toolkit_image`: that base plus the sagemaker-training toolkit as framework containers
+  have it (``train`` on PATH runs ``sagemaker_training.cli.train``) and the user scripts of
+  ``tests/adapters/toolkit_code`` in ``/opt/program``. With no registry, the toolkit and the
+  packages it imports are copied from this Python environment (same Debian, same Python 3.11
+  as the image, so their compiled parts load there); numpy is the image's own.
 
 Also runnable as a script to build them ahead of a test run::
 
@@ -22,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["BUSYBOX_TAG", "EXAMPLE_TAG", "PYTHON_BASE_TAG", "busybox_image", "example_image",
-           "image_exists", "python_base_image", "static_busybox"]
+           "image_exists", "python_base_image", "static_busybox", "toolkit_image"]
 
 BUSYBOX_TAG = "hpo-test-busybox:1"
 PYTHON_BASE_TAG = "hpo-test-python:bookworm-1"
@@ -128,6 +133,81 @@ def python_base_image(tag: str = PYTHON_BASE_TAG) -> str:
 def example_image(tag: str = EXAMPLE_TAG, base: str = PYTHON_BASE_TAG) -> str:
     """``examples/docker`` built on the python base image (no registry needed)."""
     return _build(REPO / "examples" / "docker", tag, "--build-arg", f"BASE={base}")
+
+
+_TOOLKIT_DOCKERFILE = """\
+ARG BASE
+FROM ${BASE}
+COPY site/ /usr/local/lib/python3.11/dist-packages/
+COPY program/ /opt/program/
+COPY train /usr/local/bin/train
+"""
+_TRAIN = """\
+#!/usr/bin/python3
+import sys
+from sagemaker_training.cli.train import main
+sys.exit(main())
+"""
+#: Modules whose import pulls in what ``python -m sagemaker_training.cli.train`` needs.
+_TOOLKIT_MODULES = ("sagemaker_training.cli.train", "sagemaker_training.trainer",
+                    "sagemaker_training.entry_point", "sagemaker_training.runner",
+                    "sagemaker_training.environment", "sagemaker_training.process")
+_FIND_DISTRIBUTIONS = """\
+import importlib, importlib.metadata as md, json, sys
+before = set(sys.modules)
+for m in sys.argv[1:]:
+    importlib.import_module(m)
+tops = {m.split(".")[0] for m in set(sys.modules) - before}
+names = {d for t in tops for d in md.packages_distributions().get(t, [])}
+print(json.dumps(sorted(names)))
+"""
+
+
+def _toolkit_distributions() -> list[str]:
+    import json
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FIND_DISTRIBUTIONS, *_TOOLKIT_MODULES],
+                          capture_output=True, text=True, timeout=300, check=True)
+    return [d for d in json.loads(done.stdout.strip().splitlines()[-1]) if d != "numpy"]
+
+
+def toolkit_image(base: str = PYTHON_BASE_TAG) -> str:
+    """The python base image with the sagemaker-training toolkit of this environment (see the
+    module docstring); cached by the toolkit's version.
+
+    Raises:
+        RuntimeError: this Python is not 3.11 (the image's), so its compiled packages would not
+            load in the image.
+    """
+    import importlib.metadata as md
+    import sys
+
+    tag = f"hpo-test-toolkit:{md.version('sagemaker-training')}-1"
+    if image_exists(tag):
+        return tag
+    if sys.version_info[:2] != (3, 11):
+        raise RuntimeError(f"the toolkit image copies this environment's packages into a "
+                           f"Python 3.11 image; this is Python {sys.version.split()[0]}")
+    python_base_image(base)
+    with tempfile.TemporaryDirectory(prefix="hpo-toolkit-") as tmp:
+        ctx = Path(tmp)
+        site = ctx / "site"
+        for name in _toolkit_distributions():
+            dist = md.distribution(name)
+            for f in dist.files or []:
+                if f.parts[0] == ".." or "__pycache__" in f.parts:
+                    continue  # scripts outside site-packages; bytecode of this Python
+                src = Path(str(dist.locate_file(f)))
+                if src.is_file():
+                    (site / f).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, site / f)
+        shutil.copytree(HERE / "toolkit_code", ctx / "program",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (ctx / "train").write_text(_TRAIN, encoding="utf-8")
+        (ctx / "train").chmod(0o755)
+        (ctx / "Dockerfile").write_text(_TOOLKIT_DOCKERFILE, encoding="utf-8")
+        return _build(ctx, tag, "--build-arg", f"BASE={base}")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ BAD: list[tuple[str, Any, str]] = [
      f"{C}.HyperParameterTuningJobObjective.MetricName"),
     ("objective-missing", with_change(base_doc(), f"{C}.HyperParameterTuningJobObjective",
                                       DELETE), f"{C}.HyperParameterTuningJobObjective"),
-    ("range-number-not-string", with_change(base_doc(), f"{PR}.0.MinValue", 0),
+    ("range-bound-not-a-number", with_change(base_doc(), f"{PR}.0.MinValue", [0]),
      f"{PR}[0].MinValue"),
     ("range-not-a-number", with_change(base_doc(), f"{PR}.0.MinValue", "abc"),
      f"{PR}[0].MinValue"),

@@ -19,7 +19,8 @@ from .helpers import base_doc, dump, write_script
 def _row(name: str, value: float | None, x: str, start: str | None, seconds: float | None,
          status: str = "Completed", reason: str | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"TrainingJobName": name, "TrainingJobStatus": status,
-                           "TrainingStartTime": start, "TrainingTimeInSeconds": seconds,
+                           "TrainingStartTime": start,
+                           "Local": {"TrainingTimeInSeconds": seconds},
                            "TunedHyperParameters": {"x": x, "act": "relu"}}
     if value is not None:
         row["FinalHyperParameterTuningJobObjectiveMetric"] = {

@@ -81,7 +81,7 @@ def test_completion_criteria_end_the_job(tmp_path: Path, criteria: dict[str, Any
     job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_loss_is_x)
     result = job.run()
     assert result["HyperParameterTuningJobStatus"] == "Completed"
-    assert reason in result["CompletionReason"]
+    assert reason in result["Local"]["CompletionReason"]
     assert len(job.trials()) == n_run
     if reason == "ConvergenceDetected":
         assert "ConvergenceDetectedTime" in result["TuningJobCompletionDetails"]
@@ -106,11 +106,11 @@ def test_completion_stops_running_jobs(tmp_path: Path) -> None:
     job = TuningJob.from_dict(doc, base_dir=tmp_path)
     result = job.run()
     assert time.monotonic() - t0 < 25
-    assert "TargetObjectiveMetricValue" in result["CompletionReason"]
+    assert "TargetObjectiveMetricValue" in result["Local"]["CompletionReason"]
     trials = {t["TunedHyperParameters"]["x"]: t for t in job.trials()}
     assert {x: t["TrainingJobStatus"] for x, t in trials.items()} == {
         "1": "Stopped", "0": "Completed"}  # "2" was never created
-    assert "loss=-100" in Path(trials["1"]["LogPath"]).read_text()
+    assert "loss=-100" in Path(trials["1"]["Local"]["LogPath"]).read_text()
     store = Store(job.directory)
     stopped = store.trial_by_name(trials["1"]["TrainingJobName"])
     points = store.metrics(stopped["id"]).get("loss", [])
@@ -166,8 +166,8 @@ def test_retry_strategy_reruns_retryable_failures(tmp_path: Path) -> None:
     result = job.run()
     assert result["TrainingJobStatusCounters"]["Completed"] == 2
     assert result["TrainingJobStatusCounters"]["RetryableError"] == 2
-    assert [t["Attempts"] for t in job.trials()] == [2, 2]
-    log = Path(job.trials()[0]["LogPath"]).read_text()
+    assert [t["Local"]["Attempts"] for t in job.trials()] == [2, 2]
+    log = Path(job.trials()[0]["Local"]["LogPath"]).read_text()
     assert "attempt 1" in log and "attempt 2" in log
     # without a RetryStrategy the same failure is final
     doc["TrainingJobDefinition"].pop("RetryStrategy")
@@ -303,7 +303,7 @@ def test_max_runtime_of_the_tuning_job(tmp_path: Path) -> None:
     job = TuningJob.from_dict(doc, base_dir=tmp_path, function=_slow)
     result = job.run()
     assert result["HyperParameterTuningJobStatus"] == "Completed"
-    assert "MaxRuntimeInSeconds=1 reached" in result["CompletionReason"]
+    assert "MaxRuntimeInSeconds=1 reached" in result["Local"]["CompletionReason"]
     assert 2 <= len(job.trials()) <= 8
 
 

@@ -133,7 +133,7 @@ def test_multi_algorithm_job(tmp_path: Path) -> None:
     for t in trials:
         keys = set(t["TunedHyperParameters"])
         assert keys == ({"a"} if t["TrainingJobDefinitionName"] == "linear" else {"depth"})
-        log = Path(t["LogPath"]).read_text()
+        log = Path(t["Local"]["LogPath"]).read_text()
         expected = ("linear ['_tuning_objective_metric', 'a']"
                     if t["TrainingJobDefinitionName"] == "linear" else
                     "tree ['_tuning_objective_metric', 'depth', 'kind']")

@@ -114,7 +114,9 @@ def test_hp_string_rules():
     ({"IntegerParameterRanges": [{"Name": "d", "MinValue": "1.5", "MaxValue": "3"}]},
      "ParameterRanges.IntegerParameterRanges[0].MinValue: expected a string holding an integer, "
      "got '1.5'"),
-    ({"ContinuousParameterRanges": [{"Name": "lr", "MinValue": 0.1, "MaxValue": "1"}]},
+    ({"ContinuousParameterRanges": [{"Name": "lr", "MinValue": [0.1], "MaxValue": "1"}]},
+     "ParameterRanges.ContinuousParameterRanges[0].MinValue: expected a string"),
+    ({"ContinuousParameterRanges": [{"Name": "lr", "MinValue": True, "MaxValue": "1"}]},
      "ParameterRanges.ContinuousParameterRanges[0].MinValue: expected a string"),
     ({"ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0", "MaxValue": "1",
                                      "ScalingType": "Logarithmic"}]},
@@ -141,3 +143,22 @@ def test_bad_documents_name_the_field(doc, fragment):
 def test_static_clash_is_an_error():
     with pytest.raises(SearchSpaceError, match="either tuned or static"):
         SearchSpace.from_sagemaker(SEED_DOC, {"eta": "0.3"})
+
+
+def test_numbers_in_hand_written_ranges_become_amt_strings():
+    ranges = {"IntegerParameterRanges": [{"Name": "d", "MinValue": 1, "MaxValue": 10}],
+              "ContinuousParameterRanges": [{"Name": "lr", "MinValue": 0.001, "MaxValue": 1,
+                                             "ScalingType": "Logarithmic"}],
+              "CategoricalParameterRanges": [{"Name": "k", "Values": ["1", "x"]}]}
+    space = SearchSpace.from_sagemaker(ranges)
+    assert space.to_sagemaker() == {
+        "IntegerParameterRanges": [{"Name": "d", "MinValue": "1", "MaxValue": "10"}],
+        "ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.001", "MaxValue": "1",
+                                       "ScalingType": "Logarithmic"}],
+        "CategoricalParameterRanges": [{"Name": "k", "Values": ["1", "x"]}]}
+    assert ranges["IntegerParameterRanges"][0]["MinValue"] == 1  # the input is not changed
+    strings = {"IntegerParameterRanges": [{"Name": "d", "MinValue": "1", "MaxValue": "10"}],
+               "ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.001",
+                                              "MaxValue": "1", "ScalingType": "Logarithmic"}]}
+    a, b = SearchSpace.from_sagemaker(ranges), SearchSpace.from_sagemaker(strings)
+    assert a.params["d"] == b.params["d"] and a.params["lr"] == b.params["lr"]
