@@ -62,7 +62,7 @@ class AcqConfig(NamedTuple):
 def incumbent(state: GPState) -> jax.Array:
     """The lowest posterior mean over the observed rows (the EI reference)."""
     mean = posterior_mean(state, state.x)
-    return jnp.min(jnp.where(state.observed, mean, jnp.inf))
+    return jnp.min(jnp.where(state.mask, mean, jnp.inf))
 
 
 def acquisition_values(state: GPState, x: jax.Array, best: jax.Array,
