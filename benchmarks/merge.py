@@ -6,10 +6,10 @@ Runs are deterministic in (problem, strategy, seed), so the strategies of one co
 be run apart (for example slow peers once, our strategy again after a change), and problems
 with different budgets (50 trials here, 100 there) ranked together, with the same statistics
 as one ``hpo bench`` run. Each input must be a single-fidelity ``hpo_core.bench`` document of
-a version this code reads, all with the same batch size and workers; a (problem, strategy, seed) present
-in two inputs, a problem run with two budgets, or a problem whose definition differs between
-inputs, is an error. ``config.budget`` of the result is a number when every input has the
-same budget, else ``{problem: budget}``. The merged document keeps every input's
+a version this code reads, all with the same batch size and workers; a (problem, strategy,
+seed) present in two inputs, a problem run with two budgets, or a problem whose definition
+differs between inputs, is an error. ``config.budget`` of the result is a number when every
+input has the same budget, else ``{problem: budget}``. The merged document keeps every input's
 ``created``, ``command`` and ``environment`` under ``merged_from``; timings from different
 runs are comparable only as far as the machine was equally loaded, which the merge cannot
 check.

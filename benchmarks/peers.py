@@ -14,8 +14,8 @@ values by index). A batch of q is one ``ask(n_points=q)`` (skopt's constant liar
 and one ``tell`` of the q results. Asked one at a time while earlier points are still pending
 (``hpo bench --workers k``), skopt's ``ask`` would repeat its one cached next point, so the
 session applies the same constant liar to the pending points: a copy of the optimizer told
-the lowest value seen at each of them is asked. skopt has no failed state: a failed evaluation is told as
-the worst value seen so far (and not told before any value was seen).
+the lowest value seen at each of them is asked. skopt has no failed state: a failed
+evaluation is told as the worst value seen so far (and not told before any value was seen).
 
 Threads: the runner's ``threadpoolctl.threadpool_limits(1)`` reaches the BLAS that Optuna and
 scikit-learn call; torch keeps its own intra-op pool, so the torch-based peers set it to one

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SIGMA", "durations", "run_workers", "wallclock_table", "wallclock_markdown"]
+__all__ = ["SIGMA", "durations", "run_workers", "wallclock_markdown", "wallclock_table"]
 
 #: Log-normal spread of the simulated evaluation times (median 1, mean exp(SIGMA^2 / 2)).
 SIGMA = 0.5
