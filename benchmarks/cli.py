@@ -4,7 +4,10 @@
         --out results.json
 
 ``--seeds 5`` runs seeds ``seed_start .. seed_start + 4``; ``--batch 4`` asks 4 points per round
-(all evaluated, then all told; the budget still counts trials). The Markdown summary, then the
+(all evaluated, then all told; the budget still counts trials); ``--workers k`` on
+single-fidelity problems keeps k trials in flight on a simulated clock, asking the strategy
+whenever a worker frees up with the others pending (:mod:`hpo_core.benchmarks.workers`), and
+adds median regret by simulated wall-clock to the report. The Markdown summary, then the
 report (Mann-Whitney tests against random search and the best peer, ranks, mean rank, a quarter
 of the trials against random search, overhead by trial index n) go to stdout;
 progress lines (one per run) go to stderr unless ``--quiet``. Exit codes: 0 every run finished,
@@ -28,6 +31,7 @@ from hpo_core.benchmarks.mf_bench import MF_PROBLEMS, MF_STRATEGIES, mf_markdown
 from hpo_core.benchmarks.runner import BENCH_PROBLEMS, BenchConfig, run_benchmark, write_results
 from hpo_core.benchmarks.strategies import STRATEGIES
 from hpo_core.benchmarks.summary import markdown_table, summarize
+from hpo_core.benchmarks.workers import default_points, wallclock_markdown, wallclock_table
 from hpo_core.errors import HPOError
 from hpo_core.strategies import PLANNED
 from hpo_core.strategies.threads import XLA_ONE_THREAD
@@ -53,8 +57,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--strategies", default="random", metavar="LIST",
                    help=f"comma-separated (default random): {', '.join(STRATEGIES)}; on "
                         f"multi-fidelity problems: {', '.join(MF_STRATEGIES)}")
-    p.add_argument("--workers", default="8", metavar="N",
-                   help="multi-fidelity problems: simulated parallel workers (default 8)")
+    p.add_argument("--workers", default=None, metavar="N",
+                   help="simulated parallel workers: k trials in flight, the strategy asked "
+                        "whenever one frees up (multi-fidelity problems: default 8; "
+                        "single-fidelity: default off, rounds of --batch)")
     p.add_argument("--budget-factor", default="40", metavar="F",
                    help="multi-fidelity problems: budget = F x max_resource steps (default 40)")
     p.add_argument("--budget", default="50", metavar="N", help="trials per run (default 50)")
@@ -109,9 +115,13 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     strategies = _names("--strategies", args.strategies, STRATEGIES, allow_all=False)
     budget = _int("--budget", args.budget, 1)
     batch = _int("--batch", args.batch, 1)
+    workers = 0 if args.workers is None else _int("--workers", args.workers, 1)
+    if workers and batch > 1:
+        raise HPOError(f"--workers: {workers} asynchronous workers cannot be combined with "
+                       f"--batch {batch}; expected one of them")
     seeds = _seeds(args)
     _check_out(args.out)
-    return BenchConfig(problems, strategies, budget, seeds, batch)
+    return BenchConfig(problems, strategies, budget, seeds, batch, workers)
 
 
 def _seeds(args: argparse.Namespace) -> tuple[int, ...]:
@@ -129,8 +139,10 @@ def _check_out(out: str | None) -> None:
 
 
 def _command(args: argparse.Namespace, multifidelity: bool = False) -> list[str]:
-    sizes = (["--workers", args.workers, "--budget-factor", args.budget_factor] if multifidelity
-             else ["--budget", args.budget, "--batch", args.batch])
+    workers = args.workers if args.workers is not None else "8"
+    sizes = (["--workers", workers, "--budget-factor", args.budget_factor] if multifidelity
+             else ["--budget", args.budget, "--batch", args.batch]
+             + ([] if args.workers is None else ["--workers", args.workers]))
     cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
            *sizes, "--seeds", args.seeds, "--seed-start", args.seed_start]
     if args.out is not None:
@@ -169,12 +181,16 @@ def run(args: argparse.Namespace) -> int:
         write_results(document, args.out)
     seeds = config.seeds
     batch = f", batch {config.batch}" if config.batch > 1 else ""
+    batch += f", {config.workers} workers" if config.workers else ""
     print(f"hpo bench: budget {config.budget}{batch}, seeds {seeds[0]}-{seeds[-1]} "
           f"({len(seeds)} per pair), {len(document['runs'])} runs\n")
     print(markdown_table(summarize(document["runs"]), document["skipped"]), end="")
     report = report_markdown(document["report"])
     if report:
         print("\n" + report, end="")
+    if config.workers:
+        runs = document["runs"]
+        print("\n" + wallclock_markdown(wallclock_table(runs, default_points(runs))), end="")
     if args.out is not None:
         print(f"\nResults: {args.out}")
     failed = [r for r in document["runs"] if r["status"] != "ok"]
@@ -192,7 +208,7 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
         raise HPOError(f"--problems: multi-fidelity problems ({', '.join(problems)}) cannot be "
                        f"mixed with single-fidelity ones ({', '.join(other)}); run them apart")
     strategies = _names("--strategies", args.strategies, MF_STRATEGIES, allow_all=False)
-    workers = _int("--workers", args.workers, 1)
+    workers = 8 if args.workers is None else _int("--workers", args.workers, 1)
     budget_factor = _int("--budget-factor", args.budget_factor, 1)
     seeds = _seeds(args)
     _check_out(args.out)

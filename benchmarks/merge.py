@@ -6,10 +6,10 @@ Runs are deterministic in (problem, strategy, seed), so the strategies of one co
 be run apart (for example slow peers once, our strategy again after a change), and problems
 with different budgets (50 trials here, 100 there) ranked together, with the same statistics
 as one ``hpo bench`` run. Each input must be a single-fidelity ``hpo_core.bench`` document of
-a version this code reads, all with the same batch size; a (problem, strategy, seed) present
-in two inputs, a problem run with two budgets, or a problem whose definition differs between
-inputs, is an error. ``config.budget`` of the result is a number when every input has the
-same budget, else ``{problem: budget}``. The merged document keeps every input's
+a version this code reads, all with the same batch size and workers; a (problem, strategy,
+seed) present in two inputs, a problem run with two budgets, or a problem whose definition
+differs between inputs, is an error. ``config.budget`` of the result is a number when every
+input has the same budget, else ``{problem: budget}``. The merged document keeps every input's
 ``created``, ``command`` and ``environment`` under ``merged_from``; timings from different
 runs are comparable only as far as the machine was equally loaded, which the merge cannot
 check.
@@ -66,6 +66,9 @@ def merge_documents(docs: Sequence[dict[str, Any]], names: Sequence[str]) -> dic
         if config.get("batch", 1) != first.get("batch", 1):
             raise HPOError(f"{name}: config.batch is {config.get('batch', 1)!r}, expected "
                            f"{first.get('batch', 1)!r} as in {names[0]}")
+        if config.get("workers", 0) != first.get("workers", 0):
+            raise HPOError(f"{name}: config.workers is {config.get('workers', 0)!r}, expected "
+                           f"{first.get('workers', 0)!r} as in {names[0]}")
         for pname, entry in doc["problems"].items():
             if pname in problems and problems[pname] != entry:
                 raise HPOError(f"{name}: problem {pname!r} differs from its definition in an "
@@ -93,7 +96,7 @@ def merge_documents(docs: Sequence[dict[str, Any]], names: Sequence[str]) -> dic
                        "budget": (budgets[next(iter(budgets))] if len(set(budgets.values())) == 1
                                   else budgets),
                        "seeds": sorted({r["seed"] for r in runs}),
-                       "batch": first.get("batch", 1)},
+                       "batch": first.get("batch", 1), "workers": first.get("workers", 0)},
             "problems": problems, "runs": runs, "skipped": skipped,
             "report": analyze(runs, problems)}
 

@@ -11,8 +11,11 @@ it Optuna falls back to sequential L-BFGS-B, measured 2.4x slower per ask (Brani
 estimator (Matern + white noise, fitted in ``tell``), ``acq_func="gp_hedge"``, 10 random initial
 points. The space maps the same way (``prior="log-uniform"`` for log scaling; categorical
 values by index). A batch of q is one ``ask(n_points=q)`` (skopt's constant liar, ``cl_min``)
-and one ``tell`` of the q results. skopt has no failed state: a failed evaluation is told as
-the worst value seen so far (and not told before any value was seen).
+and one ``tell`` of the q results. Asked one at a time while earlier points are still pending
+(``hpo bench --workers k``), skopt's ``ask`` would repeat its one cached next point, so the
+session applies the same constant liar to the pending points: a copy of the optimizer told
+the lowest value seen at each of them is asked. skopt has no failed state: a failed
+evaluation is told as the worst value seen so far (and not told before any value was seen).
 
 Threads: the runner's ``threadpoolctl.threadpool_limits(1)`` reaches the BLAS that Optuna and
 scikit-learn call; torch keeps its own intra-op pool, so the torch-based peers set it to one
@@ -140,6 +143,7 @@ class SkoptSession:
         self._opt = skopt.Optimizer(dims, base_estimator="GP", random_state=seed)
         self._space = problem.space
         self._worst: float | None = None
+        self._pending: list[list[Any]] = []
 
     @property
     def capacity(self) -> int | None:
@@ -151,12 +155,18 @@ class SkoptSession:
 
     def ask(self) -> tuple[Any, dict[str, Any]]:
         with _quiet_skopt():
-            x = self._opt.ask()
+            opt = self._opt
+            if self._pending and opt.yi:
+                opt = opt.copy(random_state=opt.rng)
+                opt.tell(self._pending, [min(opt.yi)] * len(self._pending))
+            x = opt.ask()
+        self._pending.append(x)
         return x, self._params(x)
 
     def ask_batch(self, q: int) -> list[tuple[Any, dict[str, Any]]]:
         with _quiet_skopt():
             xs = self._opt.ask(n_points=q)
+        self._pending += xs
         return [(x, self._params(x)) for x in xs]
 
     def _told(self, values: list[float | None]) -> list[float | None]:
@@ -170,6 +180,8 @@ class SkoptSession:
 
     def tell_batch(self, results: list[tuple[Any, float | None, str | None]]) -> None:
         """Tell every result of a round at once (one GP fit)."""
+        for token, _, _ in results:
+            self._pending = [x for x in self._pending if x is not token]
         told = self._told([v for _, v, _ in results])
         xs = [token for (token, _, _), v in zip(results, told, strict=True) if v is not None]
         ys = [v for v in told if v is not None]

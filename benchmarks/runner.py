@@ -44,6 +44,7 @@ from hpo_core.benchmarks.analysis import analyze
 from hpo_core.benchmarks.problems import PROBLEMS, Problem
 from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
 from hpo_core.benchmarks.tasks import TASKS
+from hpo_core.benchmarks.workers import run_workers
 from hpo_core.errors import HPOError
 
 __all__ = ["BENCH_PROBLEMS", "FORMAT", "FORMAT_VERSION", "BenchConfig", "environment",
@@ -79,6 +80,7 @@ class BenchConfig:
     budget: int
     seeds: tuple[int, ...]
     batch: int = 1
+    workers: int = 0
 
     def __post_init__(self) -> None:
         for name in self.problems:
@@ -96,10 +98,17 @@ class BenchConfig:
             raise HPOError(f"seeds: expected one or more ints >= 0, got {self.seeds!r}")
         if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
             raise HPOError(f"batch: expected an int >= 1, got {self.batch!r}")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \
+                self.workers < 0:
+            raise HPOError(f"workers: expected an int >= 0, got {self.workers!r}")
+        if self.workers and self.batch > 1:
+            raise HPOError(f"workers: {self.workers} asynchronous workers cannot be combined "
+                           f"with batch {self.batch}; expected one of them")
 
     def to_dict(self) -> dict[str, Any]:
         return {"problems": list(self.problems), "strategies": list(self.strategies),
-                "budget": self.budget, "seeds": list(self.seeds), "batch": self.batch}
+                "budget": self.budget, "seeds": list(self.seeds), "batch": self.batch,
+                "workers": self.workers}
 
 
 def versions(packages: Sequence[str]) -> dict[str, str | None]:
@@ -189,8 +198,9 @@ def _tell_round(session: Any, results: list[tuple[Any, float | None, str | None]
 
 
 def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
-            batch: int = 1) -> dict[str, Any]:
-    """One run: ``budget`` trials of ``spec`` on ``problem`` with ``seed``, ``batch`` per round.
+            batch: int = 1, workers: int = 0) -> dict[str, Any]:
+    """One run: ``budget`` trials of ``spec`` on ``problem`` with ``seed``, ``batch`` per round
+    (or ``workers`` in flight: :func:`hpo_core.benchmarks.workers.run_workers`).
 
     Returns:
         The run record (see ``benchmarks/FORMAT.md``).
@@ -225,6 +235,18 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
         n_trials = session.capacity
         stopped = (f"search space exhausted: {spec.name} can suggest {session.capacity} "
                    f"distinct points, fewer than the budget of {budget}")
+    finish_times: list[float] | None = None
+    if session is not None and workers:
+        got = run_workers(session, n_trials, workers, seed,
+                          lambda params: _evaluate(problem, params), pins.check)
+        values, asks, tells, finish_times = (got["values"], got["ask_seconds"],
+                                             got["tell_seconds"], got["finish_times"])
+        if got["error"] is not None:
+            status, error = "failed", got["error"]
+        for params, value in zip(got["params"], values, strict=True):
+            if value is not None and (best_value is None or value < best_value):
+                best_value, best_params = value, dict(params)
+        session = None
     try:
         while session is not None and len(values) < n_trials:
             k = min(batch, n_trials - len(values))
@@ -256,6 +278,8 @@ def run_one(problem: Problem, spec: StrategySpec, seed: int, budget: int,
         "peer": spec.peer,
         "budget": budget,
         "batch": batch,
+        "workers": workers,
+        "finish_times": finish_times,
         "status": status,
         "error": error,
         "stopped": stopped,
@@ -298,7 +322,8 @@ def run_benchmark(config: BenchConfig, command: Sequence[str] | None = None,
                 for seed in config.seeds:
                     done += 1
                     try:
-                        record = run_one(problem, spec, seed, config.budget, config.batch)
+                        record = run_one(problem, spec, seed, config.budget, config.batch,
+                                         config.workers)
                     except Skip as s:
                         skipped.append({"problem": pname, "strategy": sname,
                                         "seeds": list(config.seeds), "reason": str(s)})

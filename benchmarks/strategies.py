@@ -88,6 +88,16 @@ register(StrategySpec("grid", _grid, ("hpo_core", "numpy"),
                       "hpo_core grid search (finite spaces only; first parameter slowest)"))
 register(StrategySpec("bayesian", lambda problem, seed: HpoCoreSession(problem, seed, "bayesian"),
                       ("hpo_core", "numpy", "jax"), "hpo_core Bayesian optimization (JAX GP)"))
+register(StrategySpec("bayesian-believer",
+                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                           pending="believer"),
+                      ("hpo_core", "numpy", "jax"),
+                      "hpo_core Bayesian with pending trials as Kriging believers"))
+register(StrategySpec("bayesian-fantasies",
+                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                           pending="fantasies"),
+                      ("hpo_core", "numpy", "jax"),
+                      "hpo_core Bayesian with pending trials as sampled fantasies"))
 # Peers: each session imports its library only when a run is made (optional extras).
 register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
                       "Optuna TPESampler through study.ask/tell", peer=True))

@@ -8,7 +8,8 @@ in as ``jax.random`` keys.
 Public API:
     model:        :class:`GPData`, :class:`GPState`, :class:`Prior`, :func:`default_prior`,
                   :func:`bucket_size`, :func:`fit`, :func:`refit`, :func:`with_hyperparameters`,
-                  :func:`posterior`, :func:`posterior_mean`, :func:`condition_on_pending`,
+                  :func:`posterior`, :func:`posterior_mean`, :func:`posterior_fantasies`,
+                  :func:`condition_on_pending`,
                   :func:`warp_outputs`, :func:`log_marginal_likelihood`
     acquisition:  :func:`log_ei`, :func:`ucb`
     optimize:     :class:`CubeSpec`, :class:`AcqConfig`, :func:`optimize_acquisition`
@@ -35,6 +36,7 @@ from hpo_core.gp.model import (  # noqa: E402
     fit,
     log_marginal_likelihood,
     posterior,
+    posterior_fantasies,
     posterior_mean,
     refit,
     warp_outputs,
@@ -70,6 +72,7 @@ __all__ = [
     "log_marginal_likelihood",
     "optimize_acquisition",
     "posterior",
+    "posterior_fantasies",
     "posterior_mean",
     "precompile_bucket",
     "refit",

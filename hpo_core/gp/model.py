@@ -48,6 +48,7 @@ __all__ = [
     "hyperparameters",
     "log_marginal_likelihood",
     "posterior",
+    "posterior_fantasies",
     "posterior_mean",
     "refit",
     "warp_outputs",
@@ -56,6 +57,8 @@ __all__ = [
 
 #: Restarts of :func:`fit`: warm start, prior mode, and prior draws.
 FIT_RESTARTS = 4
+#: Fantasies of the pending rows (:func:`condition_on_pending`): F/2 draws and their mirrors.
+FANTASIES = 16
 _LOG_OFFSET = 1.5  # log warp strength (Vizier's offset)
 _FENCE = 2.0  # outlier fence, in better-half deviations above the median
 _JITTERS = (0.0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1)
@@ -103,6 +106,7 @@ class GPState(NamedTuple):
     chol: jax.Array  # (N, N)
     alpha: jax.Array  # (N,)
     objective: jax.Array  # () MAP objective per row at theta
+    fantasy: jax.Array  # (N, F) added to alpha per fantasy (zeros: every fantasy is the mean)
 
 
 def bucket_size(n: int) -> int:
@@ -263,7 +267,8 @@ def _state(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.Array, observ
     n = jnp.maximum(jnp.sum(mask), 1)
     nll = 0.5 * jnp.dot(z, alpha) + jnp.sum(jnp.log(jnp.diagonal(chol)))
     objective = (nll + 0.5 * n * jnp.log(2.0 * jnp.pi) + _prior_nlp(theta, prior)) / n
-    return GPState(x, z, mask, observed, levels, theta, ls, s, noise, chol, alpha, objective)
+    return GPState(x, z, mask, observed, levels, theta, ls, s, noise, chol, alpha, objective,
+                   jnp.zeros((x.shape[0], FANTASIES), x.dtype))
 
 
 def _starts(key: jax.Array, prior: Prior, d: int, n_restarts: int) -> jax.Array:
@@ -384,13 +389,54 @@ def posterior_mean(state: GPState, x: jax.Array) -> jax.Array:
 
 
 @entry_point
-def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior) -> GPState:
-    """Kriging believer: add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in
-    ``state.x``) with the posterior mean as their target; hyperparameters unchanged."""
+def posterior_fantasies(state: GPState, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Posterior mean under each fantasy of the pending rows and the (shared) variance at
+    ``x`` ``(m, d)``: ``(m, F)`` and ``(m,)`` (every column equals :func:`posterior`'s mean
+    when the state holds no fantasies)."""
+    ks = _cross_covariance(state, x)  # (m, N)
+    means = ks @ (state.alpha[:, None] + state.fantasy)
+    v = solve_triangular(state.chol, ks.T, lower=True)  # (N, m)
+    var = jnp.maximum(state.signal - jnp.sum(v * v, axis=0), 1e-12 * state.signal)
+    return means, var
+
+
+def _fantasy_shifts(state: GPState, pending: jax.Array, key: jax.Array) -> jax.Array:
+    """``(N, F)`` draws of ``f(x_p) - mean(x_p)`` on the ``pending`` rows from the posterior
+    of ``state`` (joint over the pending rows, latent, half of them mirrored), 0 elsewhere."""
+    big_n = state.x.shape[0]
+    r2 = scaled_sq_dist(state.x, state.x, state.ls, state.levels, same=True)  # (N, N)
+    both = pending[:, None] & pending[None, :]
+    k_pp = jnp.where(both, state.signal * matern52(r2), 0.0)
+    k_op = jnp.where(state.mask[:, None] & pending[None, :], state.signal * matern52(r2), 0.0)
+    v = solve_triangular(state.chol, k_op, lower=True)  # (N, N): columns of pending rows
+    cov = jnp.where(both, k_pp - v.T @ v, 0.0)
+    cov = cov + jnp.diag(jnp.where(pending, 1e-9 * state.signal, 1.0))
+    chol = _cholesky(cov, pending)
+    half = jax.random.normal(key, (big_n, FANTASIES // 2), state.x.dtype)
+    draws = chol @ jnp.concatenate([half, -half], axis=1)
+    return jnp.where(pending[:, None], draws, 0.0)
+
+
+@entry_point
+def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior, key: jax.Array,
+                         sampled: jax.Array) -> GPState:
+    """Add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in ``state.x``);
+    hyperparameters unchanged.
+
+    Every pending row enters with the posterior mean as its target (the Kriging believer),
+    which sets the posterior variance exactly: it does not depend on the values. With
+    ``sampled`` (a bool array), ``fantasy`` also holds :data:`FANTASIES` joint posterior draws
+    of the pending values (keyed by ``key``), so that the acquisition can average over what
+    the pending trials may return instead of believing the mean."""
     pending = pending & ~state.mask
     z = jnp.where(pending, posterior_mean(state, state.x), state.z)
-    return _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
-                  prior)
+    out = _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
+                 prior)
+    use = sampled & jnp.any(pending)
+    shifts = jax.lax.cond(use, lambda: _fantasy_shifts(state, pending, key),
+                          lambda: jnp.zeros_like(out.fantasy))
+    fantasy = cho_solve((out.chol, True), shifts)
+    return out._replace(fantasy=jnp.where(use, fantasy, 0.0))
 
 
 @entry_point

@@ -31,7 +31,8 @@ import jax.numpy as jnp
 
 from hpo_core.gp import lbfgs
 from hpo_core.gp.acquisition import log_ei, ucb
-from hpo_core.gp.model import GPState, posterior, posterior_mean
+from hpo_core.gp.covariance import matern52, scaled_sq_dist
+from hpo_core.gp.model import GPState, posterior_fantasies
 from hpo_core.gp.sobol import sobol_unit
 from hpo_core.gp.tracing import entry_point, serializable
 
@@ -60,16 +61,24 @@ class AcqConfig(NamedTuple):
 
 
 def incumbent(state: GPState) -> jax.Array:
-    """The lowest posterior mean over the observed rows (the EI reference)."""
-    mean = posterior_mean(state, state.x)
-    return jnp.min(jnp.where(state.observed, mean, jnp.inf))
+    """The EI reference of each fantasy ``(F,)``: the lowest posterior mean over the rows in the
+    model, pending ones included (with the believer rows left out, a pending point whose mean
+    is below the observed best looked like a sure improvement, and the next suggestions of a
+    batch piled up next to it)."""
+    r2 = scaled_sq_dist(state.x, state.x, state.ls, state.levels, same=True)  # (N, N)
+    cross = jnp.where(state.mask[None, :], state.signal * matern52(r2), 0.0)
+    means = cross @ (state.alpha[:, None] + state.fantasy)  # (N, F)
+    return jnp.min(jnp.where(state.mask[:, None], means, jnp.inf), axis=0)
 
 
 def acquisition_values(state: GPState, x: jax.Array, best: jax.Array,
                        config: AcqConfig) -> jax.Array:
-    """Scores (to maximize) at ``x`` ``(m, d)``: ``(m,)``."""
-    mean, var = posterior(state, x)
-    return jnp.where(config.use_ucb, ucb(mean, var, config.beta), log_ei(mean, var, best))
+    """Scores (to maximize) at ``x`` ``(m, d)``: ``(m,)``; log-EI is averaged over the
+    fantasies of the pending rows (``log mean_f EI_f``; one term without pending rows)."""
+    means, var = posterior_fantasies(state, x)  # (m, F), (m,)
+    per = log_ei(means, var[:, None], best[None, :])
+    ei = jax.scipy.special.logsumexp(per, axis=1) - jnp.log(per.shape[1])
+    return jnp.where(config.use_ucb, ucb(jnp.mean(means, axis=1), var, config.beta), ei)
 
 
 def _snap(x: jax.Array, cube: CubeSpec) -> jax.Array:

@@ -72,5 +72,5 @@ def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: ja
             model.with_hyperparameters.precompile(data, theta, prior, stored_only=stored_only)
         else:
             model.condition_on_pending.precompile(
-                state(), jax.ShapeDtypeStruct((size,), jnp.bool_), prior,
-                stored_only=stored_only)
+                state(), jax.ShapeDtypeStruct((size,), jnp.bool_), prior, key,
+                jnp.asarray(True), stored_only=stored_only)

@@ -109,13 +109,25 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     data = data._replace(mask=jnp.arange(size) < len(y))
     state = jax.jit(gp.fit)(data, jax.random.key(seed), prior)
     pending = (jnp.arange(size) >= len(y)) & (jnp.arange(size) < len(y) + 2)
-    cond = jax.jit(gp.condition_on_pending)(state, pending, prior)
+    key = jax.random.key(seed)
+    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(False))
     p = data.x[len(y):len(y) + 2]
     m0, v0 = gp.posterior(state, p)
     m1, v1 = gp.posterior(cond, p)
     assert np.allclose(m0, m1, atol=1e-3)
     assert np.all(v1 < 0.5 * v0)
     assert np.array_equal(cond.observed, state.observed)
+    assert not np.any(np.asarray(cond.fantasy))  # the believer: every fantasy is the mean
+    # Sampled fantasies: same variance; at the pending points the means spread around the
+    # believer's by about the prior posterior sd (half of the draws mirror the other half).
+    fant = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(True))
+    means, v2 = jax.jit(gp.posterior_fantasies)(fant, p)
+    assert np.allclose(v2, v1) and means.shape == (2, gp.model.FANTASIES)
+    assert np.allclose(means.mean(axis=1), m1, atol=1e-6)
+    sd = np.asarray(means).std(axis=1)
+    assert np.all(sd > 0.2 * np.sqrt(v0)) and np.all(sd < 3.0 * np.sqrt(v0))
+    plain, _ = gp.posterior_fantasies(state, p)  # no pending rows: one column repeated
+    assert np.allclose(plain, np.asarray(m0)[:, None])
 
 
 def test_with_hyperparameters_and_refit_reproduce_the_fit(smooth_data, seed):
