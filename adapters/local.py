@@ -70,8 +70,6 @@ def prepare_directory(request: TrainingJobRequest) -> Path:
     for channel, source in request.channels.items():
         link = data / channel
         if link.resolve().parent != data.resolve():  # the job document checks this first
-            from hpo_core.errors import ExecutionError
-
             raise ExecutionError(f"channel name {channel!r} is not one folder inside {data}: "
                                  "nothing is created outside the job directory", "abort")
         link.symlink_to(Path(source).resolve(), target_is_directory=True)

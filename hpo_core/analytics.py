@@ -55,8 +55,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hpo_core.errors import HPOError, ReportDependencyError, ReportError
+from hpo_core.jobs.responses import list_page
 from hpo_core.jobs.run_table import from_job_dir
-from hpo_core.jobs.store import is_job_dir
+from hpo_core.jobs.store import Store, is_job_dir
+from hpo_core.jobs.views import summaries
 from hpo_core.optimizer import Optimizer
 from hpo_core.tables import (
     COLUMNS,
@@ -201,10 +203,6 @@ def sagemaker_frame(source: Any) -> pd.DataFrame:
         ReportError: a source that is neither.
         ReportDependencyError: pandas is not installed.
     """
-    from hpo_core.jobs.responses import list_page
-    from hpo_core.jobs.store import Store
-    from hpo_core.jobs.views import summaries
-
     try:
         import pandas as pd
     except ImportError as e:

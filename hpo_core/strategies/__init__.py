@@ -24,6 +24,8 @@ def _known_options(name: str, options: dict[str, Any], known: set[str]) -> dict[
     return options
 
 
+# The strategy modules are imported when one is made: the Bayesian one brings JAX (seconds
+# to import), and most processes use one strategy only.
 def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, Any]) -> Strategy:
     """Build strategy ``name`` (case-insensitive) with its options."""
     key = name.lower() if isinstance(name, str) else name
