@@ -47,6 +47,9 @@ MF_STRATEGIES: dict[str, tuple[str, dict[str, Any], bool]] = {
     "hyperband": ("hyperband", {"mode": "stopping"}, False),
     "hyperband-promotion": ("hyperband", {"mode": "promotion"}, False),
     "hyperband-bayesian": ("hyperband", {"mode": "stopping", "sampler": "bayesian"}, False),
+    # ours, as measured: model-based configurations, 30% of the brackets drawn uniformly
+    "hyperband-tuned": ("hyperband", {"mode": "stopping", "sampler": "bayesian",
+                                      "uniform_share": 0.3}, False),
     **{name: ("peer", {}, False) for name in MF_PEERS},
 }
 
