@@ -37,8 +37,8 @@ from hpo_core.benchmarks.multifidelity.acceptance import optimizer_factory
 from hpo_core.benchmarks.multifidelity.peers import MF_PEERS
 from hpo_core.benchmarks.session import Skip
 
-__all__ = ["MF_PROBLEMS", "MF_STRATEGIES", "make_mf_optimizer", "mean_ranks", "mf_markdown",
-           "run_mf"]
+__all__ = ["MF_PROBLEMS", "MF_STRATEGIES", "main", "make_mf_optimizer", "mean_ranks",
+           "merge_records", "mf_markdown", "run_mf"]
 
 #: strategy -> (optimizer factory options, trains a fixed number of full trials)
 MF_STRATEGIES: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -173,3 +173,56 @@ def mean_ranks(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         out[strategy] = {p: statistics.fmean(v) for p, v in by_problem.items()}
         out[strategy]["all"] = statistics.fmean([x for v in by_problem.values() for x in v])
     return out
+
+
+def merge_records(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The multi-fidelity records of several ``hpo bench --out`` files as one list.
+
+    Runs are deterministic in (problem, strategy, seed), so a strategy may be run apart (with
+    ``random`` again for its budget shares) and the files joined: a record present in two
+    files must agree on its final value (it is kept once).
+
+    Raises:
+        HPOError: a file that is not a multi-fidelity result, a conflicting duplicate, or two
+            files with different worker counts or budgets for one problem.
+    """
+    from hpo_core.errors import HPOError
+
+    out: dict[tuple[str, str, int], dict[str, Any]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
+    for i, doc in enumerate(documents):
+        if doc.get("kind") != "multifidelity":
+            raise HPOError(f"input {i}: expected a multi-fidelity hpo bench result, got kind "
+                           f"{doc.get('kind')!r}")
+        for r in doc["multifidelity"]:
+            size = (r["n_workers"], r["budget"])
+            if sizes.setdefault(r["problem"], size) != size:
+                raise HPOError(f"input {i}: {r['problem']} was run with (workers, budget) "
+                               f"{size}, another input with {sizes[r['problem']]}")
+            key = (r["problem"], r["strategy"], r["seed"])
+            if key in out and out[key]["final_best"] != r["final_best"]:
+                raise HPOError(f"input {i}: {key} differs from an earlier input (final value "
+                               f"{r['final_best']} against {out[key]['final_best']})")
+            out.setdefault(key, r)
+    return list(out.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hpo_core.benchmarks.mf_bench FILE...``: the tables of the joined files."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Join multi-fidelity hpo bench results and "
+                                                 "print the summary and mean-rank tables.")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    docs = []
+    for path in args.files:
+        with open(path) as f:
+            docs.append(json.load(f))
+    print(mf_markdown(merge_records(docs)), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
