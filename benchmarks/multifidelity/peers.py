@@ -18,6 +18,8 @@ worker frees up, a report after every step.
     ``on_trial_remove``); a trial at ``max_t`` is stopped by the scheduler, as in the Tuner.
     Some of Syne Tune's draws use numpy's global generator, so the adapter seeds it with the
     run's seed (runs are sequential in the simulator, so nothing else draws from it between).
+    BOHB's KDE searcher can propose a value just outside a log-integer range (batch_size 13 for
+    ``lograndint(16, 256)``); the adapter clips numeric values into their range.
     Syne Tune 0.16 has no MOBSTER / Hyper-Tune any more (they went with its GP code); the
     releases that have them pin numpy < 1.27, which jax here cannot use.
 
@@ -144,6 +146,7 @@ class SyneTuneScheduler:
         self._max_t = problem.max_resource
         self._fixed = dict(problem.space.fixed_values)
         self._names = set(problem.space.params)
+        self._params = problem.space.params
         self._n = 0
         self._t0 = datetime.datetime(2000, 1, 1)
 
@@ -157,8 +160,17 @@ class SyneTuneScheduler:
                       creation_time=self._t0)
         self._n += 1
         self._scheduler.on_trial_add(trial)
-        params = {**self._fixed, **{k: v for k, v in trial.config.items() if k in self._names}}
+        params = {**self._fixed, **{k: self._clip(k, v) for k, v in trial.config.items()
+                                    if k in self._names}}
         return PeerTrial(trial.trial_id, params, trial)
+
+    def _clip(self, name: str, value: Any) -> Any:
+        """A numeric value inside its range (Syne Tune 0.16's KDE searcher proposed
+        ``batch_size=13`` for ``lograndint(16, 256)`` on mlp_digits, seed 5)."""
+        p = self._params[name]
+        if isinstance(p, Continuous | Integer):
+            return type(value)(min(max(value, p.min_value), p.max_value))
+        return value
 
     def report(self, trial: PeerTrial, step: int, value: float) -> str:
         decision = self._scheduler.on_trial_result(trial.handle, {_METRIC: value, _TIME: step})

@@ -63,3 +63,10 @@ def test_missing_library_is_a_skip_with_the_install_hint(monkeypatch: pytest.Mon
                      skipped=skipped)
     assert [r["strategy"] for r in records] == ["random", "random"]
     assert skipped[0]["strategy"] == "synetune-asha" and skipped[0]["seeds"] == [0, 1]
+
+
+def test_syne_tune_values_outside_their_range_are_clipped() -> None:
+    _need("syne_tune")
+    peer = make_mf_optimizer("synetune-bohb")(get_mf_problem("mlp_digits"), 0)
+    assert peer._clip("batch_size", 13) == 16 and peer._clip("momentum", 1.5) == 0.99
+    assert peer._clip("n_units", 20) == 20 and peer._clip("activation", "relu") == "relu"
