@@ -10,7 +10,9 @@ worker frees up, a report after every step.
     max_resource=R, reduction_factor=3))`` through ``study.ask`` / ``trial.report`` /
     ``trial.should_prune`` / ``study.tell`` (a pruned trial is told ``TrialState.PRUNED``, as
     Optuna's own loop does). The sampler sees only the trials of the new trial's bracket
-    (Optuna's HyperbandPruner does that itself).
+    (Optuna's HyperbandPruner does that itself). The study is named after the problem and the
+    seed: the pruner hashes the name into each trial's bracket, and Optuna's default name is
+    a random UUID, so unnamed studies did not repeat.
 ``synetune-asha``, ``synetune-bohb``
     Syne Tune's ``ASHA`` and ``BOHB`` schedulers (``grace_period=1, reduction_factor=3``, their
     default one bracket, ``max_t=R``) through the scheduler API the Syne Tune ``Tuner`` uses:
@@ -80,9 +82,11 @@ class OptunaHyperband:
         pruner = optuna.pruners.HyperbandPruner(min_resource=1,
                                                 max_resource=problem.max_resource,
                                                 reduction_factor=3)
+        # HyperbandPruner draws a trial's bracket from crc32(study name, trial number): a fixed
+        # name (Optuna's default is a random UUID) makes a run a function of its seed
         self._study = optuna.create_study(
-            direction=problem.objective, sampler=optuna.samplers.TPESampler(seed=seed),
-            pruner=pruner)
+            study_name=f"hpo-bench-{problem.name}-seed{seed}", direction=problem.objective,
+            sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
         self._dists = _optuna_distributions(problem)
         self._fixed = dict(problem.space.fixed_values)
         self._n = 0
@@ -107,21 +111,31 @@ class OptunaHyperband:
             self._study.tell(trial.handle, value)
 
 
-def _optuna_distributions(problem: MultiFidelityProblem) -> dict[str, Any]:
-    import optuna
-
+def _translate(problem: MultiFidelityProblem, real: Callable[[float, float, bool], Any],
+               integer: Callable[[int, int, bool], Any],
+               choice: Callable[[list[Any]], Any]) -> dict[str, Any]:
+    """The problem's free parameters in a peer's terms: ``real(low, high, log)``,
+    ``integer(low, high, log)``, ``choice(values)``."""
     out: dict[str, Any] = {}
     for name, p in problem.space.params.items():
         if p.is_fixed:
             continue
         log = getattr(p, "effective_scaling", "linear") == "log"
         if isinstance(p, Continuous):
-            out[name] = optuna.distributions.FloatDistribution(p.min_value, p.max_value, log=log)
+            out[name] = real(p.min_value, p.max_value, log)
         elif isinstance(p, Integer):
-            out[name] = optuna.distributions.IntDistribution(p.min_value, p.max_value, log=log)
+            out[name] = integer(p.min_value, p.max_value, log)
         elif isinstance(p, Categorical):
-            out[name] = optuna.distributions.CategoricalDistribution(list(p.values))
+            out[name] = choice(list(p.values))
     return out
+
+
+def _optuna_distributions(problem: MultiFidelityProblem) -> dict[str, Any]:
+    from optuna import distributions as d
+
+    return _translate(problem, lambda lo, hi, log: d.FloatDistribution(lo, hi, log=log),
+                      lambda lo, hi, log: d.IntDistribution(lo, hi, log=log),
+                      d.CategoricalDistribution)
 
 
 # ------------------------------------------------------------------------------- syne tune
@@ -190,18 +204,9 @@ class SyneTuneScheduler:
 def _syne_space(problem: MultiFidelityProblem) -> dict[str, Any]:
     from syne_tune import config_space as cs
 
-    out: dict[str, Any] = {}
-    for name, p in problem.space.params.items():
-        if p.is_fixed:
-            continue
-        log = getattr(p, "effective_scaling", "linear") == "log"
-        if isinstance(p, Continuous):
-            out[name] = (cs.loguniform if log else cs.uniform)(p.min_value, p.max_value)
-        elif isinstance(p, Integer):
-            out[name] = (cs.lograndint if log else cs.randint)(p.min_value, p.max_value)
-        elif isinstance(p, Categorical):
-            out[name] = cs.choice(list(p.values))
-    return out
+    return _translate(problem, lambda lo, hi, log: (cs.loguniform if log else cs.uniform)(lo, hi),
+                      lambda lo, hi, log: (cs.lograndint if log else cs.randint)(lo, hi),
+                      cs.choice)
 
 
 # -------------------------------------------------------------------------------- registry
