@@ -212,16 +212,19 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
     budget_factor = _int("--budget-factor", args.budget_factor, 1)
     seeds = _seeds(args)
     _check_out(args.out)
-    records = run_mf(problems, strategies, seeds, workers, budget_factor, progress)
+    skipped: list[dict[str, Any]] = []
+    records = run_mf(problems, strategies, seeds, workers, budget_factor, progress, skipped)
     print(f"hpo bench (multi-fidelity, simulated time): {workers} workers, budget "
           f"{budget_factor} x max_resource, seeds {seeds[0]}-{seeds[-1]}\n")
     print(mf_markdown(records), end="")
+    for s in skipped:
+        print(f"skipped: {s['problem']} {s['strategy']}: {s['reason']}")
     if args.out is not None:
         import datetime
 
         document = {"format": "hpo_core.bench", "version": 1, "kind": "multifidelity",
                     "created": datetime.datetime.now(datetime.UTC).isoformat(),
-                    "command": _command(args, multifidelity=True), "runs": [], "skipped": [],
+                    "command": _command(args, multifidelity=True), "runs": [], "skipped": skipped,
                     "multifidelity": records}
         write_results(document, args.out)
         print(f"\nResults: {args.out}")

@@ -13,6 +13,11 @@ strategy (medians over seeds): final value and regret, resource spent, trials st
 when ``random`` runs too the share of its budget a strategy needed to reach random search's
 final value on the same seed (inf in the table, null in ``--out``: never reached). A run in
 which no trial reached max_resource has no final value: NaN in the table, null in ``--out``.
+
+Peers (:mod:`.multifidelity.peers`, extra ``mf-peers``): ``optuna-tpe-hyperband``,
+``synetune-asha``, ``synetune-bohb``, run in the same simulator with the same workers and
+budget. A peer whose library is missing is skipped (every seed), with the install hint.
+Every simulation runs inside ``threadpoolctl.threadpool_limits(1)``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from hpo_core.benchmarks.multifidelity import (
     simulate,
 )
 from hpo_core.benchmarks.multifidelity.acceptance import optimizer_factory
+from hpo_core.benchmarks.multifidelity.peers import MF_PEERS
+from hpo_core.benchmarks.session import Skip
 
-__all__ = ["MF_PROBLEMS", "MF_STRATEGIES", "mf_markdown", "run_mf"]
+__all__ = ["MF_PROBLEMS", "MF_STRATEGIES", "main", "make_mf_optimizer", "mean_ranks",
+           "merge_records", "mf_markdown", "run_mf"]
 
 #: strategy -> (optimizer factory options, trains a fixed number of full trials)
 MF_STRATEGIES: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -39,24 +47,54 @@ MF_STRATEGIES: dict[str, tuple[str, dict[str, Any], bool]] = {
     "hyperband": ("hyperband", {"mode": "stopping"}, False),
     "hyperband-promotion": ("hyperband", {"mode": "promotion"}, False),
     "hyperband-bayesian": ("hyperband", {"mode": "stopping", "sampler": "bayesian"}, False),
+    # ours, as measured: model-based configurations, 30% of the brackets drawn uniformly
+    "hyperband-tuned": ("hyperband", {"mode": "stopping", "sampler": "bayesian",
+                                      "uniform_share": 0.3}, False),
+    **{name: ("peer", {}, False) for name in MF_PEERS},
 }
+
+
+def make_mf_optimizer(strategy: str) -> Callable[[Any, int], Any]:
+    """``make(problem, seed)`` for :func:`simulate`; a peer's raises :class:`Skip` when its
+    library is not installed."""
+    base, options, _ = MF_STRATEGIES[strategy]
+    if base == "peer":
+        return MF_PEERS[strategy][0]
+    return optimizer_factory(base, **options)
 
 
 def run_mf(problems: Sequence[str], strategies: Sequence[str], seeds: Sequence[int],
            n_workers: int, budget_factor: int,
-           progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """One record per (problem, strategy, seed)."""
+           progress: Callable[[str], None] | None = None,
+           skipped: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One record per (problem, strategy, seed); a strategy that raises :class:`Skip` is
+    left out of every seed of that problem and appended to ``skipped`` (with the reason)."""
+    from threadpoolctl import threadpool_limits
+
     records = []
     for name in problems:
         problem = get_mf_problem(name)
         budget = budget_factor * problem.max_resource
+        skip: dict[str, str] = {}
         for seed in seeds:
             results = {}
             for strategy in strategies:
-                base, options, fixed_trials = MF_STRATEGIES[strategy]
-                result = simulate(problem, optimizer_factory(base, **options), n_workers,
-                                  None if fixed_trials else budget, seed,
-                                  max_trials=budget_factor if fixed_trials else None)
+                if strategy in skip:
+                    continue
+                _, _, fixed_trials = MF_STRATEGIES[strategy]
+                try:
+                    with threadpool_limits(1):
+                        result = simulate(problem, make_mf_optimizer(strategy), n_workers,
+                                          None if fixed_trials else budget, seed,
+                                          max_trials=budget_factor if fixed_trials else None)
+                except Skip as e:
+                    skip[strategy] = str(e)
+                    if skipped is not None:
+                        skipped.append({"problem": name, "strategy": strategy,
+                                        "seeds": list(seeds), "reason": str(e)})
+                    if progress:
+                        progress(f"{name} {strategy}: skipped: {e}")
+                    continue
                 results[strategy] = result
                 final = result.final_best  # NaN: no trial reached max_resource
                 records.append({
@@ -71,7 +109,7 @@ def run_mf(problems: Sequence[str], strategies: Sequence[str], seeds: Sequence[i
                     progress(f"{name} {strategy} seed={seed}: best {result.final_best:.4g}, "
                              f"resource {result.total_resource}")
             if "random" in results:
-                for rec in records[-len(strategies):]:
+                for rec in records[-len(results):]:
                     share = budget_fraction_to_reach(results[rec["strategy"]], results["random"])
                     # JSON has no infinity: never reaching random's final is null in the file.
                     rec["fraction_to_reach_random"] = share if math.isfinite(share) else None
@@ -101,4 +139,90 @@ def mf_markdown(records: list[dict[str, Any]]) -> str:
             f" | {_median([r['regret'] for r in rs]):.3g}"
             f" | {_median([r['total_resource'] for r in rs]):.0f}"
             f" | {_median([r['n_trials'] for r in rs]):.0f} | {share_text} |")
+    ranks = mean_ranks(records)
+    if len({r["strategy"] for r in records}) > 1:
+        problems = list(dict.fromkeys(r["problem"] for r in records))
+        lines += ["", "Mean rank of the final regret at equal budget (1 = best; per problem "
+                  "and seed, ties share the mean rank, no final value ranks last):", "",
+                  "| strategy | " + " | ".join(problems) + " | all |",
+                  "|---|" + "---:|" * (len(problems) + 1)]
+        for strategy, per in sorted(ranks.items(), key=lambda kv: kv[1]["all"]):
+            cells = [f"{per[p]:.2f}" if p in per else "-" for p in problems]
+            lines.append(f"| {strategy} | " + " | ".join(cells) + f" | {per['all']:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def mean_ranks(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean rank of each strategy's final regret: per (problem, seed) the strategies that ran
+    are ranked (1 = lowest regret, ties share the mean rank, a run without a final value ranks
+    after every run with one); ``{strategy: {problem: mean, ..., "all": mean}}``, the "all"
+    mean over every (problem, seed) the strategy ran on."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["problem"], r["seed"]), []).append(r)
+    per: dict[str, dict[str, list[float]]] = {}
+    for (problem, _), rs in groups.items():
+        keys = [math.inf if r["regret"] is None else r["regret"] for r in rs]
+        for r, key in zip(rs, keys, strict=True):
+            below = sum(k < key for k in keys)
+            equal = sum(k == key for k in keys)
+            per.setdefault(r["strategy"], {}).setdefault(problem, []).append(
+                below + (equal + 1) / 2.0)
+    out: dict[str, dict[str, float]] = {}
+    for strategy, by_problem in per.items():
+        out[strategy] = {p: statistics.fmean(v) for p, v in by_problem.items()}
+        out[strategy]["all"] = statistics.fmean([x for v in by_problem.values() for x in v])
+    return out
+
+
+def merge_records(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The multi-fidelity records of several ``hpo bench --out`` files as one list.
+
+    Runs are deterministic in (problem, strategy, seed), so a strategy may be run apart (with
+    ``random`` again for its budget shares) and the files joined: a record present in two
+    files must agree on its final value (it is kept once).
+
+    Raises:
+        HPOError: a file that is not a multi-fidelity result, a conflicting duplicate, or two
+            files with different worker counts or budgets for one problem.
+    """
+    from hpo_core.errors import HPOError
+
+    out: dict[tuple[str, str, int], dict[str, Any]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
+    for i, doc in enumerate(documents):
+        if doc.get("kind") != "multifidelity":
+            raise HPOError(f"input {i}: expected a multi-fidelity hpo bench result, got kind "
+                           f"{doc.get('kind')!r}")
+        for r in doc["multifidelity"]:
+            size = (r["n_workers"], r["budget"])
+            if sizes.setdefault(r["problem"], size) != size:
+                raise HPOError(f"input {i}: {r['problem']} was run with (workers, budget) "
+                               f"{size}, another input with {sizes[r['problem']]}")
+            key = (r["problem"], r["strategy"], r["seed"])
+            if key in out and out[key]["final_best"] != r["final_best"]:
+                raise HPOError(f"input {i}: {key} differs from an earlier input (final value "
+                               f"{r['final_best']} against {out[key]['final_best']})")
+            out.setdefault(key, r)
+    return list(out.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hpo_core.benchmarks.mf_bench FILE...``: the tables of the joined files."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Join multi-fidelity hpo bench results and "
+                                                 "print the summary and mean-rank tables.")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    docs = []
+    for path in args.files:
+        with open(path) as f:
+            docs.append(json.load(f))
+    print(mf_markdown(merge_records(docs)), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -37,7 +37,7 @@ import numpy as np
 from . import _asha as K
 from ._arrays import MAX_TRIAL_ID, check_batch, check_int, check_value, grown_rows
 from ._heap import grown_pool, heaps_from_sorted
-from .brackets import bracket_probabilities, cumulative, rung_levels
+from .brackets import bracket_probabilities, check_weights, cumulative, rung_levels
 from .errors import ReportError
 
 Decision = Literal["continue", "stop", "pause"]
@@ -70,16 +70,25 @@ class RungTable:
             which promotes any unpromoted trial in the top floor(n_r / eta) even when earlier
             promotions have since dropped out of it, so a rung may promote more.
         capacity: initial number of trials / entries to allocate for (grows by doubling).
+        bracket_weights: the share of new trials for each bracket in use (``n_brackets``
+            non-negative numbers, not all 0; normalized here); default Hyperband's
+            (:func:`bracket_probabilities`).
     """
 
     def __init__(self, min_resource: int, max_resource: int, eta: int = 3, *,
                  n_brackets: int | None = None, mode: str = "stopping",
                  maximize: bool = False, seed: int = 0, quota: bool = True,
-                 capacity: int = 1024) -> None:
+                 capacity: int = 1024, bracket_weights: Any = None) -> None:
         levels = rung_levels(min_resource, max_resource, eta)
         n_rungs = len(levels)
         nb = n_rungs + 1 if n_brackets is None else check_int(
             "n_brackets", n_brackets, 1, n_rungs + 1)
+        if bracket_weights is None:
+            prob = bracket_probabilities(nb, eta, n_rungs)
+            self.bracket_weights: list[float] | None = None
+        else:
+            prob = check_weights(bracket_weights, nb)
+            self.bracket_weights = [float(w) for w in bracket_weights]
         if mode not in ("stopping", "promotion"):
             raise ValueError(f"mode must be 'stopping' or 'promotion', got {mode!r}")
         check_int("seed", seed, -(2**63), 2**64 - 1)
@@ -94,7 +103,7 @@ class RungTable:
             [(np.empty(0), np.empty(0, np.int64))] * (3 * int(toff[-1])))
         self._a = K.RungArrays(
             cfg=cfg, seed=np.array([seed % 2**64], dtype=np.uint64), levels=levels,
-            cum=cumulative(bracket_probabilities(nb, eta, n_rungs)), toff=toff[:-1].copy(),
+            cum=cumulative(prob), toff=toff[:-1].copy(),
             trials=np.tile(_EMPTY_TRIAL, (capacity, 1)),
             ent_key=np.empty(capacity, dtype=np.float64),
             ent_info=np.empty((capacity, 3), dtype=np.int64), heaps=heaps,
@@ -259,7 +268,8 @@ class RungTable:
         return {
             "config": {"min_resource": self.min_resource, "max_resource": self.max_resource,
                        "eta": self.eta, "n_brackets": self.n_brackets, "mode": self.mode,
-                       "maximize": self.maximize, "seed": self.seed, "quota": self.quota},
+                       "maximize": self.maximize, "seed": self.seed, "quota": self.quota,
+                       "bracket_weights": self.bracket_weights},
             "trials": a.trials[:n_trials].copy(),
             "entry_key": a.ent_key[:n_ent].copy(),
             "entry_info": a.ent_info[:n_ent].copy(),

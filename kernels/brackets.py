@@ -89,6 +89,30 @@ def bracket_for(seed: int, trial_id: int, n_brackets: int, eta: int,
     return int(_bracket_of(np.uint64(int(seed) % 2**64), trial_id, cum))
 
 
+def check_weights(weights: object, n_brackets: int) -> np.ndarray:
+    """Validate bracket weights and normalize them.
+
+    Args:
+        weights: ``n_brackets`` finite numbers >= 0, not all 0.
+        n_brackets: the number of brackets in use.
+
+    Returns:
+        float64 (n_brackets,): probabilities summing to 1.
+
+    Raises:
+        ValueError: wrong length, a negative or non-finite weight, or all zero.
+    """
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        w = None
+    if (w is None or w.ndim != 1 or len(w) != n_brackets or not np.all(np.isfinite(w))
+            or np.any(w < 0) or w.sum() <= 0):
+        raise ValueError(f"bracket_weights must be {n_brackets} finite numbers >= 0 (one per "
+                         f"bracket), not all 0, got {weights!r}")
+    return w / w.sum()
+
+
 def cumulative(prob: np.ndarray) -> np.ndarray:
     """Cumulative bracket thresholds (float64 (n_brackets,)); the last is exactly 1."""
     cum = np.cumsum(prob)

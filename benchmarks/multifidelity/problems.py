@@ -17,6 +17,11 @@ Problems (``MF_PROBLEMS``; ``get_mf_problem(name)``):
     hartmann6_mf   Hartmann-6 with a fidelity bias and noise schedule, minimize
     branin_mf      Branin with the fidelity-dependent constants of Kandasamy et al. (2017),
                    minimize
+    mfh3, mfh6     multi-fidelity Hartmann as mf-prior-bench defines them, with the
+                   correlation levels ``mfh6_good``, ``_moderate``, ``_bad``, ``_terrible``
+                   (:mod:`.synthetic_lc`), minimize, R = 100
+    crossing_lc    noisy learning curves that cross, the slow starters ending best
+                   (:mod:`.synthetic_lc`), minimize
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from typing import Any
 import numpy as np
 
 from hpo_core.benchmarks.multifidelity.base import Curve, MultiFidelityProblem, Params, fidelity_gap
+from hpo_core.benchmarks.multifidelity.synthetic_lc import (
+    CORRELATIONS,
+    crossing_lc,
+    hartmann_factory,
+)
 from hpo_core.benchmarks.multifidelity.table import mlp_digits
 from hpo_core.benchmarks.problems import get_problem
 from hpo_core.errors import HPOError
@@ -134,6 +144,9 @@ MF_PROBLEMS: dict[str, Callable[..., MultiFidelityProblem]] = {
     "mlp_digits": mlp_digits,
     "hartmann6_mf": hartmann6_mf,
     "branin_mf": branin_mf,
+    **{f"mfh{d}" + (f"_{c}" if c else ""): hartmann_factory(d, c)
+       for d in (3, 6) for c in CORRELATIONS},
+    "crossing_lc": crossing_lc,
 }
 
 

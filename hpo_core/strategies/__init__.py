@@ -51,7 +51,7 @@ def make_strategy(name: Any, space: SearchSpace, seed: int, options: dict[str, A
 
         return HyperbandStrategy(space, seed, **_known_options("hyperband", options, {
             "max_resource", "min_resource", "eta", "mode", "n_brackets", "sampler",
-            "model_state"}))
+            "model_state", "bracket_weights", "uniform_share"}))
     if key in PLANNED:
         raise OptimizerError(
             f"strategy {name!r}: {PLANNED[key]} is not available in this version yet; "

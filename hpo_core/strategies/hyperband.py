@@ -15,8 +15,11 @@ rung tables of :mod:`hpo_core.kernels` decide, for every report, whether a trial
   ``trial.is_resume``) with the next rung as its resource.
 - ``max_resource`` may name a fixed integer hyperparameter of the space (e.g. ``"epochs"``), as
   AMT reads it from a static hyperparameter.
-- The bracket of a trial is a deterministic hash of (seed, trial id) weighted as in Hyperband,
-  so independent workers agree.
+- The bracket of a trial is a deterministic hash of (seed, trial id) weighted as in Hyperband
+  (or by ``bracket_weights``, one weight per bracket in use), so independent workers agree.
+  ``uniform_share=u`` mixes Hyperband's weights with the uniform ones,
+  ``(1 - u) w_b + u / n_brackets``: more trials in the brackets that stop little (measured on
+  the crossing learning curves, where the first rungs rank the final best trials low).
 - ``sampler="bayesian"``: new configurations come from a GP on the highest rung level (or
   max_resource) holding at least ``max(dims + 2, 6)`` values (trials left below it enter with
   their last value); at random before that and for a third of them after (BOHB's random
@@ -29,7 +32,7 @@ import bisect
 from typing import Any
 
 from hpo_core.errors import OptimizerError
-from hpo_core.kernels import RungTable
+from hpo_core.kernels import RungTable, bracket_probabilities, rung_levels
 from hpo_core.space import SearchSpace
 from hpo_core.strategies.base import History
 from hpo_core.strategies.random import RandomStrategy
@@ -61,6 +64,16 @@ def _int_option(name: str, value: Any, minimum: int) -> int:
     return value
 
 
+def _mixed_weights(min_resource: int, max_resource: int, eta: int, n_brackets: int | None,
+                   share: float) -> list[float]:
+    """``(1 - share) * Hyperband's weights + share / n_brackets``: a floor under the brackets
+    that stop little, so slow starters keep a chance."""
+    n_rungs = len(rung_levels(min_resource, max_resource, eta))
+    nb = n_rungs + 1 if n_brackets is None else n_brackets
+    hb = bracket_probabilities(nb, eta, n_rungs)
+    return [float(w) for w in (1.0 - share) * hb + share / nb]
+
+
 class HyperbandStrategy:
     """Random or model-based configurations, ASHA decisions in Hyperband brackets (also the
     stopper)."""
@@ -71,12 +84,18 @@ class HyperbandStrategy:
     def __init__(self, space: SearchSpace, seed: int, *, max_resource: int | str | None = None,
                  min_resource: int = 1, eta: int = 3, mode: str = "stopping",
                  n_brackets: int | None = None, sampler: str = "random",
-                 model_state: dict[str, Any] | None = None) -> None:
+                 model_state: dict[str, Any] | None = None,
+                 bracket_weights: list[float] | None = None,
+                 uniform_share: float = 0.0) -> None:
         if max_resource is None:
             raise OptimizerError("strategy 'hyperband': max_resource is required (an int, or "
                                  "the name of a static int hyperparameter such as 'epochs')")
         self._options = {"max_resource": max_resource, "min_resource": min_resource,
                          "eta": eta, "mode": mode, "n_brackets": n_brackets, "sampler": sampler}
+        if bracket_weights is not None:
+            self._options["bracket_weights"] = bracket_weights
+        if uniform_share:
+            self._options["uniform_share"] = uniform_share
         self.max_resource = _resolve_max_resource(space, max_resource)
         self.min_resource = _int_option("min_resource", min_resource, 1)
         if self.min_resource > self.max_resource:
@@ -93,9 +112,20 @@ class HyperbandStrategy:
         if model_state is not None and sampler != "bayesian":
             raise OptimizerError(f"strategy 'hyperband': model_state goes with "
                                  f"sampler='bayesian', got sampler={sampler!r}")
+        if isinstance(uniform_share, bool) or not isinstance(uniform_share, int | float) or not (
+                0.0 <= uniform_share <= 1.0):
+            raise OptimizerError(f"strategy 'hyperband': uniform_share must be a number in "
+                                 f"[0, 1], got {uniform_share!r}")
+        if uniform_share and bracket_weights is not None:
+            raise OptimizerError("strategy 'hyperband': give bracket_weights or uniform_share, "
+                                 "not both")
         try:
+            if uniform_share:
+                bracket_weights = _mixed_weights(self.min_resource, self.max_resource,
+                                                 self.eta, n_brackets, float(uniform_share))
             self._table = RungTable(self.min_resource, self.max_resource, self.eta,
-                                    n_brackets=n_brackets, mode=mode, seed=seed)
+                                    n_brackets=n_brackets, mode=mode, seed=seed,
+                                    bracket_weights=bracket_weights)
         except ValueError as e:
             raise OptimizerError(f"strategy 'hyperband': {e}") from e
         self._levels = [int(x) for x in self._table.levels]

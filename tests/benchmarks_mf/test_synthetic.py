@@ -90,7 +90,9 @@ def test_low_fidelity_ranks_are_informative_but_imperfect() -> None:
 
 
 def test_registry() -> None:
-    assert set(MF_PROBLEMS) == {"mlp_digits", "hartmann6_mf", "branin_mf"}
+    levels = ("", "_good", "_moderate", "_bad", "_terrible")
+    assert set(MF_PROBLEMS) == {"mlp_digits", "hartmann6_mf", "branin_mf", "crossing_lc",
+                                *(f"mfh{d}{c}" for d in (3, 6) for c in levels)}
     p = get_mf_problem("branin_mf", max_resource=9)
     assert (p.max_resource, p.objective, p.maximize) == (9, "minimize", False)
     assert p.regret(p.optimum + 1.0) == 1.0 and p.regret(p.optimum - 1.0) == 0.0

@@ -52,3 +52,25 @@ def test_table_uses_the_same_hash(seed: int) -> None:
     levels = [1, 3, 9, 27, 81]
     assert [promo.start_trial(t) for t in range(50)] == [
         levels[bracket_for(seed, t, 5, 3)] for t in range(50)]
+
+
+def test_bracket_weights_set_the_bracket_frequencies(seed: int) -> None:
+    weights = [0.5, 0.0, 2.0, 1.0, 0.5]
+    table = RungTable(1, 81, 3, seed=seed, bracket_weights=weights)
+    n = 20_000
+    got = np.bincount([table.bracket_of(t) for t in range(n)], minlength=5) / n
+    np.testing.assert_allclose(got, np.array(weights) / 4.0, atol=4 / np.sqrt(n))
+    assert got[1] == 0.0
+    # the config keeps them, so a saved table rebuilds the same brackets
+    state = table.to_state()
+    assert state["config"]["bracket_weights"] == weights
+    again = RungTable.from_state(state)
+    assert [again.bracket_of(t) for t in range(n, n + 300)] == [
+        table.bracket_of(t) for t in range(n, n + 300)]
+
+
+@pytest.mark.parametrize("weights", [[1.0, 1.0], [0.0] * 5, [1.0, -1.0, 1.0, 1.0, 1.0],
+                                     [float("nan")] * 5, "abc"])
+def test_bad_bracket_weights_name_the_option(weights: object) -> None:
+    with pytest.raises(ValueError, match=r"bracket_weights must be 5 finite numbers >= 0"):
+        RungTable(1, 81, 3, bracket_weights=weights)

@@ -173,3 +173,19 @@ def test_median_rule_survives_save_load():
     again = Optimizer.from_state_dict(opt.state_dict())
     assert again.report(again.ask(), 1, 10.0) == "stop"
     assert opt.report(opt.ask(), 1, math.pi) == "stop"
+
+
+def test_bracket_weights_option_reaches_the_table_and_is_saved(tmp_path) -> None:
+    space = SearchSpace({"x": Continuous(0.0, 1.0)})
+    # every trial in the bracket without rungs: nothing is ever stopped
+    opt = Optimizer(space, "hyperband", seed=0, max_resource=9, eta=3,
+                    bracket_weights=[0.0, 0.0, 1.0])
+    trials = [opt.ask() for _ in range(6)]
+    assert all(opt.report(t, step, 1.0 + t.id) == "continue"
+               for step in (1, 3) for t in trials)
+    opt.save(tmp_path / "hb.json")
+    loaded = Optimizer.load(tmp_path / "hb.json")
+    t = loaded.ask()
+    assert loaded.report(t, 1, 99.0) == "continue"
+    with pytest.raises(OptimizerError, match="bracket_weights must be 3 finite numbers"):
+        Optimizer(space, "hyperband", seed=0, max_resource=9, bracket_weights=[1.0])

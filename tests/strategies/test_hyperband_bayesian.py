@@ -154,3 +154,70 @@ def test_maximizing_minus_the_loss_gives_the_same_suggestions():
     high = run(hb(seed=4, objective="maximize"), 40)
     assert high.state_dict()["options"]["model_state"] is not None
     assert points(low) == points(high)
+
+
+def test_model_rows_are_capped_model_rung_values_first():
+    from hpo_core.strategies.rung_model import MAX_MODEL_POINTS, _capped
+
+    rows = [Trial(i, {"x": 0.0, "y": 0.0}, status="completed", value=float(i))
+            for i in range(100)]
+    at_level = set(range(0, 100, 5))  # 20 trials with a value at the model rung
+    kept = _capped(rows, at_level, MAX_MODEL_POINTS)
+    assert len(kept) == MAX_MODEL_POINTS == 64
+    assert at_level <= {t.id for t in kept}  # every model-rung value stays
+    assert [t.id for t in kept] == sorted(t.id for t in kept)
+    # then the latest stand-ins
+    assert {t.id for t in kept} - at_level == set(sorted(set(range(100)) - at_level)[-44:])
+    assert _capped(rows[:10], at_level, 64) == rows[:10]
+    kept = _capped(rows, set(range(90)), 64)
+    assert [t.id for t in kept] == list(range(26, 90))  # the latest 64 model-rung values
+
+
+def test_many_stops_keep_the_model_small():
+    """120 trials stopped at the first rung and 10 at R: the GP gets at most 64 rows, the 10
+    values at R among them (a stand-in GP records what it is given)."""
+    from hpo_core.strategies.base import History
+    from hpo_core.strategies.rung_model import RungModelSampler
+
+    trials = []
+    for i in range(130):
+        t = Trial(i, {"x": i / 130, "y": 0.5, "epochs": R})
+        if i % 13 == 0:
+            t.reports = [[1.0, 1.0], [R, 0.5]]
+            t.status, t.value = "completed", 0.5
+        else:
+            t.reports = [[1.0, 2.0]]
+            t.status = "stopped"
+        trials.append(t)
+    sampler = RungModelSampler(SPACE, 0, [1, 3, 9], R)
+    seen = []
+
+    class FakeGP:
+        def suggest(self, trial_id, history):
+            seen.append(history.trials)
+            return {"x": 0.5, "y": 0.5, "epochs": R}
+    sampler._use_level = lambda level, warm_start=None: FakeGP()
+    history = History(SPACE, 0, True, trials, set())
+    for trial_id in range(130, 150):
+        sampler.suggest(trial_id, history)
+    assert seen and all(len(rows) == 64 for rows in seen)
+    assert {t.id for t in seen[0] if t.value == 0.5} == set(range(0, 130, 13))
+
+
+def test_uniform_share_mixes_the_bracket_weights():
+    from hpo_core.kernels import bracket_probabilities
+    from hpo_core.strategies.hyperband import _mixed_weights
+
+    w = _mixed_weights(1, 81, 3, None, 0.3)
+    np.testing.assert_allclose(w, 0.7 * bracket_probabilities(5, 3) + 0.3 / 5)
+    assert math.isclose(sum(w), 1.0)
+    opt = Optimizer(SPACE, "hyperband", seed=0, max_resource="epochs", uniform_share=0.3)
+    table = opt._strategy._table  # R = 27: 4 brackets
+    assert table.bracket_weights == _mixed_weights(1, 27, 3, None, 0.3)
+    assert len(table.bracket_weights) == 4 and opt._strategy.options()["uniform_share"] == 0.3
+    for bad in (-0.1, 1.5, "x", True):
+        with pytest.raises(OptimizerError, match="uniform_share must be a number in"):
+            Optimizer(SPACE, "hyperband", seed=0, max_resource="epochs", uniform_share=bad)
+    with pytest.raises(OptimizerError, match="bracket_weights or uniform_share, not both"):
+        Optimizer(SPACE, "hyperband", seed=0, max_resource="epochs", uniform_share=0.3,
+                  bracket_weights=[1, 1, 1, 1])
