@@ -24,7 +24,8 @@ from hpo_core.benchmarks.strategies import STRATEGIES, HpoCoreSession, Skip, Str
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
 
-RUN_KEYS = {"problem", "strategy", "peer", "seed", "budget", "batch", "status", "error", "stopped",
+RUN_KEYS = {"problem", "strategy", "peer", "seed", "budget", "batch", "workers", "finish_times",
+            "status", "error", "stopped",
             "n_trials", "values", "best_so_far", "best_value", "best_params", "f_star",
             "regret_final", "ask_seconds", "tell_seconds", "setup_seconds", "wall_seconds",
             "versions"}
@@ -113,7 +114,7 @@ def test_benchmark_document_and_summary(tmp_path: Any) -> None:
     assert set(doc) == {"format", "version", "created", "command", "environment", "config",
                         "problems", "runs", "skipped", "report"}
     assert doc["config"] == {"problems": ["branin", "discrete"], "strategies": ["random", "grid"],
-                             "budget": 12, "seeds": [0, 1, 2], "batch": 1}
+                             "budget": 12, "seeds": [0, 1, 2], "batch": 1, "workers": 0}
     assert {"python", "platform", "cpu_count", "libraries"} <= set(doc["environment"])
     assert [(r["problem"], r["strategy"], r["seed"]) for r in doc["runs"]] == [
         (p, s, k) for p, s in [("branin", "random"), ("discrete", "random"), ("discrete", "grid")]
