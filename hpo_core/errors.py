@@ -15,6 +15,7 @@ __all__ = [
     "ExecutionError",
     "HPOError",
     "JobConfigError",
+    "JobConfigErrors",
     "JobStateError",
     "OptimizerError",
     "ReportDependencyError",
@@ -22,6 +23,8 @@ __all__ = [
     "SearchSpaceError",
     "StorageError",
     "describe",
+    "did_you_mean",
+    "suggestion",
 ]
 
 def describe(value: object) -> str:
@@ -34,6 +37,32 @@ def describe(value: object) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"
+
+
+def suggestion(word: object, choices: object) -> str | None:
+    """The one of ``choices`` that ``word`` most likely meant: the same name in another case,
+    the only name it begins (3 characters at least), else the closest by difflib's ratio
+    (>= 0.6, compared in lower case); None when nothing is close."""
+    import difflib
+
+    if not isinstance(word, str) or not word:
+        return None
+    names = [c for c in choices if isinstance(c, str)]  # type: ignore[attr-defined]
+    low = word.lower()
+    by_lower = {c.lower(): c for c in names}
+    if low in by_lower:
+        return by_lower[low] if by_lower[low] != word else None
+    starts = [c for c in names if len(low) >= 3 and c.lower().startswith(low)]
+    if len(starts) == 1:
+        return starts[0]
+    found = difflib.get_close_matches(low, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[found[0]] if found else None
+
+
+def did_you_mean(word: object, choices: object) -> str:
+    """``" (did you mean 'X'?)"`` for :func:`suggestion`, or ``""``."""
+    hint = suggestion(word, choices)
+    return f" (did you mean {hint!r}?)" if hint else ""
 
 
 #: What the tuner does with an :class:`ExecutionError`.
@@ -66,6 +95,23 @@ class JobConfigError(HPOError, ValueError):
         self.path = path
         self.detail = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class JobConfigErrors(JobConfigError):
+    """Several problems of one job document, found in one pass (document order as read).
+    ``errors`` holds each one; ``path`` is the first one's."""
+
+    def __init__(self, errors: list[JobConfigError]) -> None:
+        flat: list[JobConfigError] = []
+        for e in errors:
+            flat.extend(e.errors if isinstance(e, JobConfigErrors) else [e])
+        self.errors = tuple(flat)
+        lines = "\n".join(f"  {e}" for e in self.errors)
+        super().__init__(self.errors[0].path, self.errors[0].detail)
+        self.args = (f"{len(self.errors)} problems in the job document:\n{lines}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class ExecutionError(HPOError, RuntimeError):

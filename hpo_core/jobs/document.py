@@ -1,15 +1,17 @@
 """The tuning-job document: SageMaker's ``CreateHyperParameterTuningJob`` request body plus one
 ``"Local"`` block, read and validated up front into a :class:`JobSpec`.
 
-Every field is checked before anything runs; the first problem raises
-:class:`~hpo_core.errors.JobConfigError` whose ``path`` names the field::
+Every field is checked before anything runs, and every problem is reported in one run (each
+part of the document is read on its own: :mod:`hpo_core.jobs.problems`): one problem raises
+:class:`~hpo_core.errors.JobConfigError` whose ``path`` names the field, several raise
+:class:`~hpo_core.errors.JobConfigErrors` holding each::
 
     HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs: expected an integer
     >= 1, got '3x' (str)
 
-Unknown fields are errors (with a "did you mean" hint). Fields only SageMaker needs (RoleArn,
-OutputDataConfig, ResourceConfig, TrainingImage, ...) are optional for the local backends and
-accepted (checked for shape only). The ``"Local"`` block::
+Unknown fields, and values outside a list of choices, are errors with a "did you mean" hint.
+Fields only SageMaker needs (RoleArn, OutputDataConfig, ResourceConfig, TrainingImage, ...) are
+optional for the local backends and accepted (checked for shape only). The ``"Local"`` block::
 
     "Local": {"Backend": "local" | "python" | "docker" | "sagemaker" | "ray",
               "Directory": "runs/<job name>", "Command": ["python", "train.py"],
@@ -37,29 +39,20 @@ from pathlib import Path
 from typing import Any
 
 from hpo_core.errors import JobConfigError, OptimizerError
+from hpo_core.jobs.definitions import Definition, read_definitions
 from hpo_core.jobs.fields import Obj
-from hpo_core.jobs.metrics import MetricDefinition
-from hpo_core.jobs.names import (
-    check_document_text,
-    check_environment_key,
-    check_path_text,
-    key_path,
-)
+from hpo_core.jobs.names import check_document_text, check_path_text
+from hpo_core.jobs.problems import Section, collecting, raise_collected, report
 from hpo_core.jobs.rules import combined_space
 from hpo_core.jobs.sections import (
     BACKENDS,
     JOB_NAME,
-    AnyKeys,
     Completion,
     WarmStart,
-    check_backend_fields,
     check_tags,
     hyperband_options,
     read_completion,
-    read_input_data_config,
     read_local,
-    read_metrics,
-    read_space,
     read_strategy_config,
     read_warm_start,
 )
@@ -73,49 +66,12 @@ __all__ = ["STRATEGIES", "Completion", "Definition", "JobSpec", "WarmStart", "do
 #: AMT strategy name -> hpo_core strategy name.
 STRATEGIES = {"Bayesian": "bayesian", "Random": "random", "Grid": "grid",
               "Hyperband": "hyperband"}
-_DEF_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"
 _TOP = ("HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
         "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune", "Local")
 _CONFIG = ("Strategy", "StrategyConfig", "HyperParameterTuningJobObjective", "ResourceLimits",
            "ParameterRanges", "TrainingJobEarlyStoppingType", "TuningJobCompletionCriteria",
            "RandomSeed")
-_DEFINITION = ("DefinitionName", "TuningObjective", "HyperParameterRanges",
-               "StaticHyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig",
-               "VpcConfig", "OutputDataConfig", "ResourceConfig",
-               "HyperParameterTuningResourceConfig", "StoppingCondition",
-               "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
-               "EnableManagedSpotTraining", "CheckpointConfig", "RetryStrategy", "Environment")
-_DEFAULT_RUNTIME = 86400  # AMT's default StoppingCondition.MaxRuntimeInSeconds
-
-
-@dataclass(frozen=True)
-class Definition:
-    """One training-job definition, resolved for running.
-
-    Attributes:
-        name: ``DefinitionName`` (``"default"`` for a single ``TrainingJobDefinition``).
-        space: ranges and static hyperparameters.
-        objective_metric, objective_type: ``MetricName`` and ``"Maximize" | "Minimize"``.
-        metrics: the metric definitions (the objective's default added when none was given).
-        command: argv (``python``/``python3`` as the first word mean the running interpreter).
-        channels: channel name -> absolute local directory.
-        input_data_config: channel name -> the ``inputdataconfig.json`` entry.
-        max_runtime_s: StoppingCondition.MaxRuntimeInSeconds.
-        max_retries: RetryStrategy.MaximumRetryAttempts (0 without one).
-        environment: the definition's Environment variables.
-    """
-
-    name: str
-    space: SearchSpace
-    objective_metric: str
-    objective_type: str
-    metrics: tuple[MetricDefinition, ...]
-    command: tuple[str, ...]
-    channels: dict[str, Path]
-    input_data_config: dict[str, dict[str, Any]]
-    max_runtime_s: int
-    max_retries: int
-    environment: dict[str, str]
+_LIMITS = ("MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs", "MaxRuntimeInSeconds")
 
 
 @dataclass(frozen=True)
@@ -206,41 +162,23 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
             ``Command`` may be absent.
 
     Raises:
-        JobConfigError: the first invalid field, with its path.
+        JobConfigError: an invalid field, with its path; several problems (every part of the
+            document is read before raising) come as one
+            :class:`~hpo_core.errors.JobConfigErrors` holding each.
     """
     check_document_text(doc)
     check_path_text(base_dir, "base_dir")
     if directory is not None:
         check_path_text(directory, "directory")
     base = Path(base_dir).resolve()
-    top = Obj(doc, "", _TOP)
-    if top.has("Autotune"):
-        raise JobConfigError("Autotune", "not supported; give explicit ParameterRanges")
-    name = top.string("HyperParameterTuningJobName", required=True, pattern=JOB_NAME,
-                      what="1-32 letters, digits and hyphens, starting and ending with a letter "
-                           "or digit")
-    assert name is not None
-    check_tags(top)
-    local = read_local(top.obj("Local", ("Backend", "Directory", "Command", "Channels",
-                                     "Definitions")), base)
+    with collecting() as found:
+        parts = _read_parts(Obj(doc, "", _TOP), base, has_function)
+    raise_collected(found)
+    name, local, strategy, definitions = (parts["name"], parts["local"], parts["strategy"],
+                                          parts["definitions"])
     backend = local["backend"]
-    config = top.obj("HyperParameterTuningJobConfig", _CONFIG, required=True)
-    assert config is not None
-    strategy = config.enum("Strategy", list(STRATEGIES), required=True)
-    assert strategy is not None
-    hb_min, hb_max = read_strategy_config(config, strategy)
-    limits = config.obj("ResourceLimits", ("MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs",
-                                           "MaxRuntimeInSeconds"), required=True)
-    assert limits is not None
-    max_jobs = limits.integer("MaxNumberOfTrainingJobs", lo=1, required=strategy != "Grid")
-    max_parallel = limits.integer("MaxParallelTrainingJobs", lo=1, required=True)
-    assert max_parallel is not None
-    max_runtime = limits.integer("MaxRuntimeInSeconds", lo=1)
-    early = config.enum("TrainingJobEarlyStoppingType", ("Off", "Auto"), default="Off")
-    completion = read_completion(config)
-    seed = config.integer("RandomSeed", lo=0)
-
-    definitions = _definitions(top, config, local, base, has_function)
+    early = parts["early"]
+    # Checks across parts: they run once every part is valid.
     types = {d.objective_type for d in definitions}
     if len(types) > 1:
         raise JobConfigError("TrainingJobDefinitions", "every TuningObjective.Type must be the "
@@ -250,127 +188,88 @@ def parse_document(doc: Any, base_dir: str | Path = ".", directory: str | Path |
         raise JobConfigError("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
                              "must be 'Off' with Strategy 'Hyperband' (Hyperband stops "
                              "training jobs itself), got 'Auto'")
+    hb_min, hb_max = parts["hyperband"]
     options = {} if strategy != "Hyperband" else hyperband_options(
         hb_min, hb_max, [d.space.static_hyperparameters() for d in definitions])
-    max_jobs = _check_strategy(strategy, definitions, objective_type, seed, max_jobs, early,
-                               options)
-    warm = read_warm_start(top)
-    if backend not in runnable_backends():
-        raise JobConfigError("Local.Backend", f"backend {backend!r} is not available yet; "
-                             f"available: {', '.join(runnable_backends())}")
+    max_jobs = _check_strategy(strategy, definitions, objective_type, parts["seed"],
+                               parts["max_jobs"], early, options)
     if directory is not None:  # a command-line / Python argument: relative to the cwd
         folder = Path(directory).resolve()
     else:
         folder = (base / (local["directory"] or f"runs/{name}")).resolve()
     return JobSpec(name=name, strategy=strategy, objective_type=objective_type,
-                   max_jobs=max_jobs, max_parallel=max_parallel, max_runtime_s=max_runtime,
-                   early_stopping=early or "Off", completion=completion, seed=seed,
-                   definitions=tuple(definitions), warm_start=warm, backend=backend,
+                   max_jobs=max_jobs, max_parallel=parts["max_parallel"],
+                   max_runtime_s=parts["max_runtime"], early_stopping=early or "Off",
+                   completion=parts["completion"], seed=parts["seed"],
+                   definitions=tuple(definitions), warm_start=parts["warm"], backend=backend,
                    directory=folder, base_dir=base, document=json.loads(json.dumps(doc)),
                    strategy_options=options)
 
 
-def _definitions(top: Obj, config: Obj, local: dict[str, Any], base: Path,
-                 has_function: bool) -> list[Definition]:
-    single, many = top.has("TrainingJobDefinition"), top.has("TrainingJobDefinitions")
-    if single == many:
-        raise JobConfigError("TrainingJobDefinition", "give exactly one of "
-                             "TrainingJobDefinition and TrainingJobDefinitions" if single
-                             else "required field is missing (or TrainingJobDefinitions)")
-    if single:
-        entries = [("TrainingJobDefinition", top.raw("TrainingJobDefinition"))]
-    else:
-        entries = top.items("TrainingJobDefinitions", lo=1, hi=10)
-        for key in ("HyperParameterTuningJobObjective", "ParameterRanges"):
-            if config.has(key):
-                raise JobConfigError(config.at(key), "not allowed with TrainingJobDefinitions; "
-                                     "give TuningObjective / HyperParameterRanges in each "
-                                     "definition")
-    out: list[Definition] = []
-    for path, entry in entries:
-        d = _definition(Obj(entry, path, _DEFINITION), config if single else None, local, base,
-                        has_function, multi=many)
-        if any(d.name == o.name for o in out):
-            raise JobConfigError(f"{path}.DefinitionName", f"duplicate name {d.name!r}")
-        out.append(d)
-    unknown = sorted(set(local["definitions"]) - {d.name for d in out})
-    if unknown:
-        raise JobConfigError(f"Local.Definitions.{unknown[0]}", "no training-job definition has "
-                             f"this DefinitionName; known: {[d.name for d in out]}")
+def _read_parts(top: Obj, base: Path, has_function: bool) -> dict[str, Any]:
+    """Every part of the document, each on its own (so every problem is recorded); the
+    values are complete when nothing was recorded."""
+    out: dict[str, Any] = {"name": None, "local": None, "strategy": None, "hyperband":
+                           (None, None), "max_jobs": None, "max_parallel": None,
+                           "max_runtime": None, "early": None, "completion": None,
+                           "seed": None, "definitions": [], "warm": None}
+    if top.has("Autotune"):
+        report(JobConfigError("Autotune", "not supported; give explicit ParameterRanges"))
+    with Section():
+        out["name"] = top.string("HyperParameterTuningJobName", required=True, pattern=JOB_NAME,
+                                 what="1-32 letters, digits and hyphens, starting and ending "
+                                      "with a letter or digit")
+    with Section():
+        check_tags(top)
+    local = _LOCAL_UNREAD
+    with Section():
+        local = read_local(top.obj("Local", ("Backend", "Directory", "Command", "Channels",
+                                             "Definitions")), base)
+    out["local"] = local
+    config = None
+    with Section():
+        config = top.obj("HyperParameterTuningJobConfig", _CONFIG, required=True)
+    if config is not None:
+        _read_config(config, out)
+    with Section():
+        out["definitions"] = read_definitions(top, config, local, base, has_function)
+    with Section():
+        out["warm"] = read_warm_start(top)
+    if not local["incomplete"] and local["backend"] not in runnable_backends():
+        report(JobConfigError("Local.Backend", f"backend {local['backend']!r} is not available "
+                              f"yet; available: {', '.join(runnable_backends())}"))
     return out
 
 
-def _definition(d: Obj, config: Obj | None, local: dict[str, Any], base: Path,
-                has_function: bool, multi: bool) -> Definition:
-    name = d.string("DefinitionName", required=multi, pattern=_DEF_NAME,
-                    what="1-64 letters, digits and hyphens") or "default"
-    objective = _objective(d, config)
-    ranges_key = "HyperParameterRanges"
-    if config is not None and config.has("ParameterRanges"):
-        if d.has(ranges_key):
-            raise JobConfigError(d.at(ranges_key), "give the ranges in "
-                                 "HyperParameterTuningJobConfig.ParameterRanges or here, not both")
-        ranges_path, ranges = config.at("ParameterRanges"), config.raw("ParameterRanges")
-    else:
-        ranges_path, ranges = d.at(ranges_key), d.raw(ranges_key, required=True)
-    statics = d.string_map("StaticHyperParameters")
-    space = read_space(ranges, statics, ranges_path, d.at("StaticHyperParameters"))
-    metrics = read_metrics(d, objective[0])
-    stop = d.obj("StoppingCondition", ("MaxRuntimeInSeconds", "MaxWaitTimeInSeconds",
-                                       "MaxPendingTimeInSeconds"))
-    runtime = _DEFAULT_RUNTIME if stop is None else stop.integer(
-        "MaxRuntimeInSeconds", lo=1, default=_DEFAULT_RUNTIME)
-    retry = d.obj("RetryStrategy", ("MaximumRetryAttempts",))
-    retries = 0 if retry is None else retry.integer("MaximumRetryAttempts", lo=1, hi=30,
-                                                    required=True)
-    for key in ("VpcConfig", "OutputDataConfig", "ResourceConfig", "CheckpointConfig",
-                "HyperParameterTuningResourceConfig"):
-        d.obj(key, AnyKeys())
-    d.string("RoleArn")
-    for key in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
-                "EnableManagedSpotTraining"):
-        d.boolean(key)
-    env = d.string_map("Environment")
-    for key in env:
-        check_environment_key(key, key_path(d.at("Environment"), key))
-    own = local["definitions"].get(name, {})
-    command = own.get("command") or local["command"]
-    channels = own.get("channels") if own.get("channels") is not None else local["channels"]
-    backend = local["backend"]
-    check_backend_fields(d, backend)
-    if not command and not has_function and backend in ("local", "python", "ray"):
-        where = f"Local.Definitions.{name}.Command" if multi else "Local.Command"
-        raise JobConfigError(where, "required field is missing: the argv that runs one "
-                             "training job, e.g. [\"python\", \"train.py\"]")
-    if backend == "python" and command and (len(command) != 1 or ":" not in command[0]):
-        raise JobConfigError("Local.Command", "Backend 'python' expects "
-                             f"[\"package.module:function\"], got {command!r}")
-    idc = read_input_data_config(d, channels or {}, local_data=backend != "sagemaker")
-    return Definition(name=name, space=space, objective_metric=objective[0],
-                      objective_type=objective[1], metrics=metrics,
-                      command=tuple(command or ()), channels=dict(channels or {}),
-                      input_data_config=idc, max_runtime_s=runtime or _DEFAULT_RUNTIME,
-                      max_retries=retries or 0, environment=env)
+#: The Local block as far as the definitions need it, when the block could not be read.
+_LOCAL_UNREAD: dict[str, Any] = {"backend": "local", "directory": None, "command": None,
+                                 "channels": None, "definitions": {}, "incomplete": True}
 
 
-def _objective(d: Obj, config: Obj | None) -> tuple[str, str]:
-    keys = ("Type", "MetricName")
-    if config is not None and config.has("HyperParameterTuningJobObjective"):
-        if d.has("TuningObjective"):
-            raise JobConfigError(d.at("TuningObjective"), "give the objective in "
-                                 "HyperParameterTuningJobConfig.HyperParameterTuningJobObjective "
-                                 "or here, not both")
-        obj = config.obj("HyperParameterTuningJobObjective", keys)
-    else:
-        obj = d.obj("TuningObjective", keys, required=config is None)
-        if obj is None:
-            raise JobConfigError("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective",
-                                 "required field is missing")
-    assert obj is not None
-    kind = obj.enum("Type", ("Maximize", "Minimize"), required=True)
-    metric = obj.string("MetricName", required=True)
-    assert kind is not None and metric is not None
-    return metric, kind
+def _read_config(config: Obj, out: dict[str, Any]) -> None:
+    with Section():
+        out["strategy"] = config.enum("Strategy", list(STRATEGIES), required=True)
+    if out["strategy"] is not None:
+        with Section():
+            out["hyperband"] = read_strategy_config(config, out["strategy"])
+    with Section():
+        limits = config.obj("ResourceLimits", _LIMITS, required=True)
+        assert limits is not None
+        with Section():
+            out["max_jobs"] = limits.integer("MaxNumberOfTrainingJobs", lo=1,
+                                             required=out["strategy"] not in ("Grid", None))
+        with Section():
+            out["max_parallel"] = limits.integer("MaxParallelTrainingJobs", lo=1,
+                                                 required=True)
+        with Section():
+            out["max_runtime"] = limits.integer("MaxRuntimeInSeconds", lo=1)
+    with Section():
+        out["early"] = config.enum("TrainingJobEarlyStoppingType", ("Off", "Auto"),
+                                   default="Off")
+    with Section():
+        out["completion"] = read_completion(config)
+    with Section():
+        out["seed"] = config.integer("RandomSeed", lo=0)
 
 
 def _check_strategy(strategy: str, definitions: list[Definition], objective_type: str,

@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hpo_core.errors import JobConfigError, describe
+from hpo_core.errors import JobConfigError, describe, did_you_mean, suggestion
+from hpo_core.jobs.problems import Recorded, report
 
 __all__ = ["Obj", "show"]
 
@@ -37,12 +38,16 @@ class Obj:
         self.data = value
         # A list keeps its own membership test (AnyKeys accepts every key).
         allowed = allowed if isinstance(allowed, list) else list(allowed)
-        for key in value:
+        #: allowed name -> the unknown name that looks like a misspelling of it
+        self.misspelled: dict[str, str] = {}
+        for key in value:  # every unknown name is one problem; the known fields are still read
             if not isinstance(key, str) or key not in allowed:
-                hint = _close(key, allowed)
-                raise JobConfigError(self.at(str(key)), "unknown field" + (
+                hint = suggestion(key, allowed)
+                if hint is not None and hint not in value:
+                    self.misspelled[hint] = str(key)
+                report(JobConfigError(self.at(str(key)), "unknown field" + (
                     f" (did you mean {hint!r}?)" if hint else "") +
-                    f"; expected one of {sorted(allowed)}")
+                    f"; expected one of {sorted(allowed)}"))
 
     def at(self, key: str) -> str:
         """The path of field ``key``."""
@@ -53,6 +58,8 @@ class Obj:
 
     def raw(self, key: str, required: bool = False, default: Any = None) -> Any:
         if key not in self.data:
+            if required and key in self.misspelled:  # reported as the misspelled name
+                raise Recorded()
             if required:
                 raise JobConfigError(self.at(key), "required field is missing")
             return default
@@ -81,7 +88,8 @@ class Obj:
         if value is _MISSING:
             return default
         if value not in choices:
-            raise JobConfigError(self.at(key), f"expected one of {choices}, got {show(value)}")
+            raise JobConfigError(self.at(key), f"expected one of {choices}, got {show(value)}"
+                                 + did_you_mean(value, choices))
         return value
 
     def integer(self, key: str, lo: int | None = None, hi: int | None = None,
@@ -159,15 +167,3 @@ def check_int(value: Any, path: str, lo: int | None = None, hi: int | None = Non
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise JobConfigError(path, f"expected an integer{bounds}, got {value}")
     return value
-
-
-def _close(key: Any, allowed: list[str]) -> str | None:
-    import difflib
-
-    if not isinstance(key, str):
-        return None
-    lower = {a.lower(): a for a in allowed}
-    if key.lower() in lower:
-        return lower[key.lower()]
-    found = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-    return found[0] if found else None

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hpo_core.errors import JobConfigError, SearchSpaceError
+from hpo_core.errors import JobConfigError, JobConfigErrors, SearchSpaceError
 from hpo_core.jobs.fields import Obj, show
 from hpo_core.jobs.metrics import MetricDefinition, compile_regex, default_regex
 from hpo_core.jobs.names import check_channel_name, check_hyperparameter_name, key_path
+from hpo_core.jobs.problems import Section, report
 from hpo_core.space import SearchSpace
+from hpo_core.space.amt_ranges import params_from_sagemaker
 
 __all__ = ["BACKENDS", "EPOCH_NAMES", "JOB_NAME", "AnyKeys", "Completion", "WarmStart",
            "check_backend_fields", "check_tags", "hyperband_options", "read_channels",
@@ -47,24 +49,35 @@ class WarmStart:
 
 
 def read_local(block: Obj | None, base: Path) -> dict[str, Any]:
+    """The ``Local`` block; ``"incomplete"`` is True when a part of it had a problem (recorded
+    when collecting), so checks that need it are skipped."""
     out: dict[str, Any] = {"backend": "local", "directory": None, "command": None,
-                           "channels": None, "definitions": {}}
+                           "channels": None, "definitions": {}, "incomplete": False}
     if block is None:
         return out
-    out["backend"] = block.enum("Backend", BACKENDS, default="local")
-    out["directory"] = block.string("Directory")
-    out["command"] = block.strings("Command", lo=1)
-    out["channels"] = read_channels(block, base) if block.has("Channels") else None
+    parts = [Section() for _ in range(4)]
+    with parts[0]:
+        out["backend"] = block.enum("Backend", BACKENDS, default="local")
+    with parts[1]:
+        out["directory"] = block.string("Directory")
+    with parts[2]:
+        out["command"] = block.strings("Command", lo=1)
+    with parts[3]:
+        out["channels"] = read_channels(block, base) if block.has("Channels") else None
     defs = block.raw("Definitions")
-    if defs is not None:
-        if not isinstance(defs, Mapping):
-            raise JobConfigError(block.at("Definitions"), f"expected an object of "
-                                 f"DefinitionName -> {{Command, Channels}}, got {show(defs)}")
-        for key, value in defs.items():
+    if defs is not None and not isinstance(defs, Mapping):
+        report(JobConfigError(block.at("Definitions"), f"expected an object of "
+                              f"DefinitionName -> {{Command, Channels}}, got {show(defs)}"))
+        out["incomplete"] = True
+    for key, value in (defs or {}).items() if isinstance(defs, Mapping) else ():
+        with Section() as part:
             sub = Obj(value, f"{block.at('Definitions')}.{key}", ("Command", "Channels"))
             out["definitions"][key] = {
                 "command": sub.strings("Command", lo=1),
                 "channels": read_channels(sub, base) if sub.has("Channels") else None}
+        parts.append(part)
+    out["incomplete"] = out["incomplete"] or bool(block.misspelled) or any(
+        p.failed for p in parts)
     return out
 
 
@@ -184,12 +197,29 @@ class AnyKeys(list):  # type: ignore[type-arg]
 
 
 def read_space(ranges: Any, statics: dict[str, str], path: str, statics_path: str) -> SearchSpace:
+    """The definition's space; every bad range entry and static name is one problem (raised
+    together as :class:`~hpo_core.errors.JobConfigErrors`)."""
+    found: list[JobConfigError] = []
     for name in statics:
         where = key_path(statics_path, name)
         if name.startswith("_tuning"):
-            raise JobConfigError(where, "names starting with '_tuning' are reserved (the tuner "
-                                 "sets _tuning_objective_metric)")
-        check_hyperparameter_name(name, where)
+            found.append(JobConfigError(where, "names starting with '_tuning' are reserved (the "
+                                        "tuner sets _tuning_objective_metric)"))
+            continue
+        try:
+            check_hyperparameter_name(name, where)
+        except JobConfigError as e:
+            found.append(e)
+    bad: list[SearchSpaceError] = []
+    try:
+        params_from_sagemaker(ranges, statics, bad)
+    except SearchSpaceError as e:  # the shape of ParameterRanges itself
+        bad.append(e)
+    found.extend(_space_error(str(e), path, statics_path) for e in bad)
+    if len(found) > 1:
+        raise JobConfigErrors(found)
+    if found:
+        raise found[0]
     try:
         space = SearchSpace.from_sagemaker(ranges, statics)
     except SearchSpaceError as e:

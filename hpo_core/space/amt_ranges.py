@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpo_core.errors import SearchSpaceError
+from hpo_core.errors import SearchSpaceError, did_you_mean
 from hpo_core.space.parameters import (
     _AMT_SCALING,
     Categorical,
@@ -111,10 +111,12 @@ def _parse_number(text: str, kind: type, path: str) -> int | float:
 def _parse_entry(kind: type, entry: Any, path: str) -> tuple[str, Param]:
     if not isinstance(entry, Mapping):
         raise SearchSpaceError(f"{path}: expected an object, got {type(entry).__name__}")
-    unknown = sorted(set(entry) - _ENTRY_KEYS[kind])
+    unknown = sorted(set(entry) - _ENTRY_KEYS[kind], key=str)
     if unknown:
+        hints = "".join(did_you_mean(u, _ENTRY_KEYS[kind]) for u in unknown)
         raise SearchSpaceError(
-            f"{path}: unknown field(s) {unknown!r}; expected {sorted(_ENTRY_KEYS[kind])!r}")
+            f"{path}: unknown field(s) {unknown!r}{hints}; expected "
+            f"{sorted(_ENTRY_KEYS[kind])!r}")
     name = _string(entry, "Name", path)
     if not name:
         raise SearchSpaceError(f"{path}.Name: expected a non-empty string, got ''")
@@ -133,13 +135,25 @@ def _parse_entry(kind: type, entry: Any, path: str) -> tuple[str, Param]:
 
 
 def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
-                          static_hyperparameters: Mapping[str, str] | None) -> dict[str, Param]:
+                          static_hyperparameters: Mapping[str, str] | None,
+                          problems: list[SearchSpaceError] | None = None) -> dict[str, Param]:
     """Parameter definitions from AMT's ``ParameterRanges`` and ``StaticHyperParameters``, in
     document order (integer, continuous, categorical ranges, then statics).
 
+    Args:
+        problems: when given, a bad range entry or static value is appended here and the
+            others are still read (a document reader reports them all at once); the result
+            then lacks the bad entries.
+
     Raises:
-        SearchSpaceError: an entry that is not AMT's shape, naming its field path.
+        SearchSpaceError: an entry that is not AMT's shape, naming its field path (the
+            first one, when ``problems`` is None).
     """
+    def problem(error: SearchSpaceError) -> None:
+        if problems is None:
+            raise error
+        problems.append(error)
+
     if not isinstance(parameter_ranges, Mapping):
         raise SearchSpaceError(
             f"ParameterRanges: expected an object, got {type(parameter_ranges).__name__}")
@@ -147,10 +161,11 @@ def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
     if "AutoParameters" in parameter_ranges:
         raise SearchSpaceError(
             "ParameterRanges.AutoParameters: not supported; give explicit ranges instead")
-    unknown = sorted(set(parameter_ranges) - set(_KINDS))
+    unknown = sorted(set(parameter_ranges) - set(_KINDS), key=str)
     if unknown:
+        hints = "".join(did_you_mean(u, _KINDS) for u in unknown)
         raise SearchSpaceError(
-            f"ParameterRanges: unknown field(s) {unknown!r}; expected {sorted(_KINDS)!r}")
+            f"ParameterRanges: unknown field(s) {unknown!r}{hints}; expected {sorted(_KINDS)!r}")
     params: dict[str, Param] = {}
     for key, kind in _KINDS.items():
         entries = parameter_ranges.get(key, [])
@@ -158,10 +173,15 @@ def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
             raise SearchSpaceError(
                 f"ParameterRanges.{key}: expected a list, got {type(entries).__name__}")
         for i, entry in enumerate(entries):
-            name, param = _parse_entry(kind, entry, f"ParameterRanges.{key}[{i}]")
+            try:
+                name, param = _parse_entry(kind, entry, f"ParameterRanges.{key}[{i}]")
+            except SearchSpaceError as e:
+                problem(e)
+                continue
             if name in params:
-                raise SearchSpaceError(
-                    f"ParameterRanges.{key}[{i}].Name: duplicate parameter name {name!r}")
+                problem(SearchSpaceError(
+                    f"ParameterRanges.{key}[{i}].Name: duplicate parameter name {name!r}"))
+                continue
             params[name] = param
     statics = static_hyperparameters or {}
     if not isinstance(statics, Mapping):
@@ -169,17 +189,18 @@ def params_from_sagemaker(parameter_ranges: Mapping[str, Any],
             f"StaticHyperParameters: expected an object, got {type(statics).__name__}")
     for name, value in statics.items():
         if not isinstance(name, str) or not isinstance(value, str):
-            raise SearchSpaceError(
+            problem(SearchSpaceError(
                 f"StaticHyperParameters[{name!r}]: expected string names and string values, "
-                f"got {value!r} ({type(value).__name__})")
-        if name in params:
-            raise SearchSpaceError(
+                f"got {value!r} ({type(value).__name__})"))
+        elif name in params:
+            problem(SearchSpaceError(
                 f"StaticHyperParameters[{name!r}]: also defined in ParameterRanges; a "
-                "hyperparameter is either tuned or static")
-        try:
-            params[name] = Static(value)
-        except SearchSpaceError as e:
-            raise SearchSpaceError(f"StaticHyperParameters[{name!r}]: {e}") from None
+                "hyperparameter is either tuned or static"))
+        else:
+            try:
+                params[name] = Static(value)
+            except SearchSpaceError as e:
+                problem(SearchSpaceError(f"StaticHyperParameters[{name!r}]: {e}"))
     return params
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hpo_core.errors import SearchSpaceError
+from hpo_core.errors import SearchSpaceError, did_you_mean
 from hpo_core.space.text import text_problem
 
 __all__ = [
@@ -130,8 +130,9 @@ def _integral(value: Any, what: str) -> int:
 def _scaling(value: Any, what: str) -> str:
     if not isinstance(value, str) or value not in _SCALINGS:
         raise SearchSpaceError(
-            f"{what}: unknown scaling {value!r}; expected one of auto, linear, log, reverse_log "
-            "(or Auto, Linear, Logarithmic, ReverseLogarithmic)")
+            f"{what}: unknown scaling {value!r}{did_you_mean(value, _SCALINGS)}; expected one "
+            "of auto, linear, log, reverse_log (or Auto, Linear, Logarithmic, "
+            "ReverseLogarithmic)")
     return _SCALINGS[value]
 
 

@@ -24,13 +24,13 @@ D = "TrainingJobDefinition"
 CAT = {"CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "b"]}]}
 
 
-def _multi() -> dict[str, Any]:
+def _multi(names: tuple[str, str] = ("a", "a")) -> dict[str, Any]:
     doc = base_doc()
     obj = doc[C].pop("HyperParameterTuningJobObjective")
     ranges = doc[C].pop("ParameterRanges")
-    one = {"DefinitionName": "a", "TuningObjective": obj, "HyperParameterRanges": ranges}
     doc.pop(D)
-    doc["TrainingJobDefinitions"] = [one, dict(one)]
+    doc["TrainingJobDefinitions"] = [{"DefinitionName": n, "TuningObjective": obj,
+                                      "HyperParameterRanges": ranges} for n in names]
     return doc
 
 
@@ -137,7 +137,9 @@ BAD: list[tuple[str, Any, str]] = [
     ("definitions-empty", {**with_change(_multi(), "TrainingJobDefinitions", [])},
      "TrainingJobDefinitions"),
     ("definitions-duplicate", _multi(), "TrainingJobDefinitions[1].DefinitionName"),
-    ("definitions-with-config-ranges", {**_multi(), C: base_doc()[C]},
+    ("definitions-with-config-objective", with_change(
+        _multi(("a", "b")), f"{C}.HyperParameterTuningJobObjective",
+        base_doc()[C]["HyperParameterTuningJobObjective"]),
      f"{C}.HyperParameterTuningJobObjective"),
     ("runtime-0", with_change(base_doc(), f"{D}.StoppingCondition",
                               {"MaxRuntimeInSeconds": 0}),
