@@ -20,6 +20,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 # The Bayesian strategy keeps compiled GP programs under $XDG_CACHE_HOME: one empty cache per
 # test session, so a run here starts as cold as CI's and leaves the user's cache alone.
+#: The user's cache folder before the override (tests that install packages use its pip cache).
+USER_CACHE_HOME = (os.environ.get("XDG_CACHE_HOME")
+                   or os.path.join(os.path.expanduser("~"), ".cache"))
 _CACHE_HOME = tempfile.mkdtemp(prefix="hpo-tests-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
 

@@ -102,3 +102,21 @@ def test_several_definitions_validate_too(tmp_path: Path) -> None:
 def test_arns_are_lower_case_like_the_service(name: str) -> None:
     assert tuning_job_arn(name).endswith("/job-with-caps")
     assert training_job_arn(f"{name}-001-ab").endswith(":training-job/job-with-caps-001-ab")
+
+
+def test_describe_of_a_relative_job_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from hpo_core.cli import main
+
+    job = _run(tmp_path, _doc())
+    directory = Path(job.describe()["Local"]["Directory"]).resolve()
+    monkeypatch.chdir(directory.parent)
+    capsys.readouterr()
+    assert main(["describe", directory.name]) == 0  # as the README's `hpo describe $DIR`
+    out = json.loads(capsys.readouterr().out)
+    uri = out["TrainingJobDefinition"]["OutputDataConfig"]["S3OutputPath"]
+    assert uri == (directory / "output").as_uri()
+    channel = out["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"]["S3DataSource"]
+    assert channel["S3Uri"] == (tmp_path / "train").resolve().as_uri()
