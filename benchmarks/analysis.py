@@ -14,6 +14,12 @@ and strategy (field by field in ``benchmarks/FORMAT.md``, section ``report``):
                 (1 = best, ties share the average rank); ``mean_rank`` averages it over problems
     quarter     the median best-so-far regret after a quarter of the trials against random
                 search's median final regret (AMT's "a quarter of the jobs" claim)
+    score       bayesmark's normalized score of each run, averaged over the seeds: ``(r - v) /
+                (r - b)`` with ``v`` the run's final regret, ``r`` random search's median final
+                regret on the problem and ``b`` the best final regret of any run there (1: as
+                good as the best run, 0: random search's median, below 0: worse); None without
+                random search's runs or when no run beats its median. ``mean_score`` averages
+                it over the problems
     overhead_by_n  per-trial optimizer overhead (ask + tell) by trial index n in the buckets of
                 :data:`N_BUCKETS`: p50, p95 and mean in ms, pooled over seeds
 
@@ -105,9 +111,22 @@ def _quarter(runs: Sequence[Mapping[str, Any]], random_runs: Sequence[Mapping[st
             "matches": median <= random_median}
 
 
+def _scores(regrets: Mapping[str, list[float]]) -> dict[str, float | None]:
+    """Mean normalized score per strategy (see the module docstring)."""
+    every = [v for vs in regrets.values() for v in vs]
+    if not regrets.get("random") or not every:
+        return {s: None for s in regrets}
+    reference, best = float(np.median(regrets["random"])), min(every)
+    if not reference > best:
+        return {s: None for s in regrets}
+    return {s: float(np.mean([(reference - v) / (reference - best) for v in vs])) if vs else None
+            for s, vs in regrets.items()}
+
+
 def _problem_report(runs_by_strategy: Mapping[str, list[Mapping[str, Any]]],
                     f_star_known: bool) -> dict[str, Any]:
     regrets = {s: _final_regrets(rs) for s, rs in runs_by_strategy.items()}
+    scores = _scores(regrets)
     medians = {s: float(np.median(v)) for s, v in regrets.items() if v}
     peers = [s for s, rs in runs_by_strategy.items() if _is_peer(rs[0]) and s in medians]
     best_peer = min(peers, key=lambda s: medians[s]) if peers else None
@@ -131,6 +150,7 @@ def _problem_report(runs_by_strategy: Mapping[str, list[Mapping[str, Any]]],
             "regret_median": None if q is None else q[1],
             "regret_q75": None if q is None else q[2],
             "rank": ranks.get(s),
+            "score": scores[s],
             "vs_random": test(s, "random" if has_random else None),
             "vs_best_peer": test(s, best_peer),
             "quarter": (_quarter(rs, runs_by_strategy["random"], regrets["random"])
@@ -162,17 +182,24 @@ def analyze(runs: Iterable[Mapping[str, Any]],
     per_problem = {p: _problem_report(by_s, bool(meta.get(p, {}).get("f_star_known", True)))
                    for p, by_s in grouped.items()}
     ranks: dict[str, list[float]] = {}
+    scores: dict[str, list[float]] = {}
     for rep in per_problem.values():
         for s, row in rep["strategies"].items():
             if row["rank"] is not None:
                 ranks.setdefault(s, []).append(row["rank"])
+            if row["score"] is not None:
+                scores.setdefault(s, []).append(row["score"])
     order = sorted(ranks, key=lambda s: float(np.mean(ranks[s])))
     mean_rank = [{"strategy": s, "mean_rank": float(np.mean(ranks[s])), "problems": len(ranks[s])}
                  for s in order]
+    by_score = sorted(scores, key=lambda s: -float(np.mean(scores[s])))
+    mean_score = [{"strategy": s, "mean_score": float(np.mean(scores[s])),
+                   "problems": len(scores[s])} for s in by_score]
     return {"alpha": ALPHA,
             "n_buckets": [[lo, hi] for lo, hi in N_BUCKETS],
             "problems": per_problem,
-            "mean_rank": mean_rank}
+            "mean_rank": mean_rank,
+            "mean_score": mean_score}
 
 
 # ----------------------------------------------------------------------------------- Markdown
@@ -188,16 +215,17 @@ def _p(test: Mapping[str, Any] | None) -> str:
 
 
 def _tests_table(report: Mapping[str, Any]) -> list[str]:
-    lines = ["| problem | strategy | median regret | IQR (q25 - q75) | rank | p vs random "
-             "| best peer | p vs best peer |",
-             "|---|---|---:|---:|---:|---:|---|---:|"]
+    lines = ["| problem | strategy | median regret | IQR (q25 - q75) | rank | score "
+             "| p vs random | best peer | p vs best peer |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|"]
     for pname, rep in report["problems"].items():
         shown = pname if rep["f_star_known"] else f"{pname} (value)"
         for s, row in rep["strategies"].items():
             iqr = ("n/a" if row["regret_q25"] is None
                    else f"{_num(row['regret_q25'])} - {_num(row['regret_q75'])}")
             lines.append(f"| {shown} | {s} | {_num(row['regret_median'])} | {iqr} "
-                         f"| {_num(row['rank'], 'g')} | {_p(row['vs_random'])} "
+                         f"| {_num(row['rank'], 'g')} | {_num(row.get('score'), '.3f')} "
+                         f"| {_p(row['vs_random'])} "
                          f"| {rep['best_peer'] or '-'} | {_p(row['vs_best_peer'])} |")
     return lines
 
@@ -207,6 +235,15 @@ def _rank_table(report: Mapping[str, Any]) -> list[str]:
     lines += [f"| {r['strategy']} | {r['mean_rank']:.2f} | {r['problems']} |"
               for r in report["mean_rank"]]
     return lines
+
+
+def _score_table(report: Mapping[str, Any]) -> list[str]:
+    rows = report.get("mean_score") or []
+    if not rows:
+        return []
+    lines = ["| strategy | mean score | problems |", "|---|---:|---:|"]
+    return lines + [f"| {r['strategy']} | {r['mean_score']:.3f} | {r['problems']} |"
+                    for r in rows]
 
 
 def _overhead_table(report: Mapping[str, Any]) -> list[str]:
@@ -246,6 +283,10 @@ def report_markdown(report: Mapping[str, Any]) -> str:
            f"smaller; * p < {report['alpha']:g}); rank by median regret (1 = best); "
            "'(value)': f* unknown, regret is the objective value.", "",
            *_tests_table(report), "", "Mean rank across problems:", "", *_rank_table(report)]
+    score = _score_table(report)
+    if score:
+        out += ["", "Mean normalized score across problems (bayesmark's: 1 = the best run, "
+                    "0 = random search's median):", "", *score]
     quarter = _quarter_table(report)
     if quarter:
         out += ["", "A quarter of the trials against random search's full budget (median "

@@ -42,6 +42,7 @@ from threadpoolctl import threadpool_limits
 
 from hpo_core.benchmarks.analysis import analyze
 from hpo_core.benchmarks.problems import PROBLEMS, Problem
+from hpo_core.benchmarks.sklearn_tasks import SKLEARN_TASKS
 from hpo_core.benchmarks.strategies import STRATEGIES, Skip, StrategySpec
 from hpo_core.benchmarks.tasks import TASKS
 from hpo_core.benchmarks.workers import run_workers
@@ -54,7 +55,7 @@ FORMAT = "hpo_core.bench"
 #: Version of the document :func:`run_benchmark` builds; readers accept <= this.
 FORMAT_VERSION = 2
 #: Every problem ``hpo bench`` runs: the synthetic ones with known optima, then the ML tasks.
-BENCH_PROBLEMS: dict[str, Problem] = {**PROBLEMS, **TASKS}
+BENCH_PROBLEMS: dict[str, Problem] = {**PROBLEMS, **TASKS, **SKLEARN_TASKS}
 #: Distributions named in ``environment.libraries`` when installed.
 _LIBRARIES = ("hpo_core", "numpy", "scipy", "jax", "jaxlib", "numba", "threadpoolctl",
               "optuna", "greenlet", "scikit-optimize", "scikit-learn", "botorch", "gpytorch",

@@ -98,6 +98,11 @@ register(StrategySpec("bayesian-fantasies",
                                                            pending="fantasies"),
                       ("hpo_core", "numpy", "jax"),
                       "hpo_core Bayesian with pending trials as sampled fantasies"))
+register(StrategySpec("bayesian-tabu",
+                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                           plateaus="tabu"),
+                      ("hpo_core", "numpy", "jax"),
+                      "hpo_core Bayesian with the plateau tabu (option plateaus='tabu')"))
 # Peers: each session imports its library only when a run is made (optional extras).
 register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
                       "Optuna TPESampler through study.ask/tell", peer=True))

@@ -24,6 +24,7 @@ points that decode to an observed or pending trial.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -39,6 +40,10 @@ from hpo_core.gp.tracing import entry_point, serializable
 __all__ = ["AcqConfig", "CubeSpec", "acquisition_values", "incumbent", "optimize_acquisition"]
 
 _PERTURB_SCALES = (0.02, 0.1)
+#: Plateau tabu: a tied row's ball reaches this fraction of the way to its nearest tie, and
+#: the penalty is ``log sigmoid(_TABU_SHARPNESS * (r2 / radius2 - 1))``.
+_PLATEAU_REACH = 0.5
+_TABU_SHARPNESS = 8.0
 
 
 @serializable
@@ -71,14 +76,34 @@ def incumbent(state: GPState) -> jax.Array:
     return jnp.min(jnp.where(state.mask[:, None], means, jnp.inf), axis=0)
 
 
-def acquisition_values(state: GPState, x: jax.Array, best: jax.Array,
-                       config: AcqConfig) -> jax.Array:
+def plateau_radii(state: GPState, ties: jax.Array) -> jax.Array:
+    """``(N,)`` squared radius (scaled distance, as the kernel sees it) of the plateau around
+    each row: a row whose value ``ties`` (group id ``>= 0``) ties another row's lies on a
+    plateau reaching at least half way to its nearest tie; 0 for rows without a tie."""
+    r2 = scaled_sq_dist(state.x, state.x, state.ls, state.levels, same=True)  # (N, N)
+    n = ties.shape[0]
+    same = (ties[:, None] == ties[None, :]) & (ties[:, None] >= 0) & ~jnp.eye(n, dtype=bool)
+    nearest = jnp.min(jnp.where(same, r2, jnp.inf), axis=1)
+    return jnp.where(jnp.isfinite(nearest), _PLATEAU_REACH**2 * nearest, 0.0)
+
+
+def acquisition_values(state: GPState, x: jax.Array, best: jax.Array, config: AcqConfig,
+                       plateau_r2: jax.Array | None = None) -> jax.Array:
     """Scores (to maximize) at ``x`` ``(m, d)``: ``(m,)``; log-EI is averaged over the
-    fantasies of the pending rows (``log mean_f EI_f``; one term without pending rows)."""
+    fantasies of the pending rows (``log mean_f EI_f``; one term without pending rows).
+    With ``plateau_r2`` (:func:`plateau_radii`) a soft tabu on the plateaus: each row's ball
+    adds ``log sigmoid(8 (r2 / radius2 - 1))`` (-8 at the row, -0.7 on the rim, ~0 beyond)."""
     means, var = posterior_fantasies(state, x)  # (m, F), (m,)
     per = log_ei(means, var[:, None], best[None, :])
     ei = jax.scipy.special.logsumexp(per, axis=1) - jnp.log(per.shape[1])
-    return jnp.where(config.use_ucb, ucb(jnp.mean(means, axis=1), var, config.beta), ei)
+    score = jnp.where(config.use_ucb, ucb(jnp.mean(means, axis=1), var, config.beta), ei)
+    if plateau_r2 is None:
+        return score
+    r2 = scaled_sq_dist(x, state.x, state.ls, state.levels)  # (m, N)
+    on = plateau_r2 > 0
+    ratio = r2 / jnp.where(on, plateau_r2, 1.0)[None, :]
+    tabu = jax.nn.log_sigmoid(_TABU_SHARPNESS * (ratio - 1.0))
+    return score + jnp.sum(jnp.where(on[None, :], tabu, 0.0), axis=1)
 
 
 def _snap(x: jax.Array, cube: CubeSpec) -> jax.Array:
@@ -93,8 +118,8 @@ def _snap(x: jax.Array, cube: CubeSpec) -> jax.Array:
     return x.at[:, cube.sweep_dims].set(snapped)
 
 
-def _sweep(state: GPState, x: jax.Array, score: jax.Array, best: jax.Array, cube: CubeSpec,
-           config: AcqConfig) -> tuple[jax.Array, jax.Array]:
+def _sweep(acq: Callable[[jax.Array], jax.Array], x: jax.Array, score: jax.Array,
+           cube: CubeSpec) -> tuple[jax.Array, jax.Array]:
     """Coordinate-wise exact sweep over the swept coordinates for every start."""
     s, d = x.shape
     v = cube.levels.shape[1]
@@ -106,7 +131,7 @@ def _sweep(state: GPState, x: jax.Array, score: jax.Array, best: jax.Array, cube
         dim = cube.sweep_dims[j]
         trial = jnp.broadcast_to(x[:, None, :], (s, v, d))
         trial = trial.at[:, :, dim].set(jnp.broadcast_to(cube.levels[j][None], (s, v)))
-        vals = acquisition_values(state, trial.reshape(s * v, d), best, config).reshape(s, v)
+        vals = acq(trial.reshape(s * v, d)).reshape(s, v)
         vals = jnp.where(cube.level_ok[j][None], vals, -jnp.inf)
         pick = jnp.argmax(vals, axis=1)
         new_score = jnp.take_along_axis(vals, pick[:, None], axis=1)[:, 0]
@@ -117,13 +142,12 @@ def _sweep(state: GPState, x: jax.Array, score: jax.Array, best: jax.Array, cube
     return jax.lax.fori_loop(0, cube.sweep_dims.shape[0], one, (x, score))
 
 
-def _refine(state: GPState, x: jax.Array, best: jax.Array, cube: CubeSpec,
+def _refine(acq: Callable[[jax.Array], jax.Array], x: jax.Array, cube: CubeSpec,
             config: AcqConfig) -> tuple[jax.Array, jax.Array]:
     """Box-constrained L-BFGS on the moving coordinates of every start."""
 
     def negative(xi: jax.Array) -> tuple[jax.Array, jax.Array]:
-        value, grad = jax.value_and_grad(
-            lambda p: -acquisition_values(state, p[None], best, config)[0])(xi)
+        value, grad = jax.value_and_grad(lambda p: -acq(p[None])[0])(xi)
         return value, grad
 
     lower = jnp.zeros((x.shape[1],))
@@ -139,8 +163,9 @@ def _refine(state: GPState, x: jax.Array, best: jax.Array, cube: CubeSpec,
 
 @entry_point(static_argnames=("n_starts", "n_perturb", "rounds", "n_pool_out"))
 def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: CubeSpec,
-                         config: AcqConfig, n_starts: int = 8, n_perturb: int = 256,
-                         rounds: int = 2, n_pool_out: int = 32) -> tuple[jax.Array, jax.Array]:
+                         config: AcqConfig, ties: jax.Array | None = None, n_starts: int = 8,
+                         n_perturb: int = 256, rounds: int = 2,
+                         n_pool_out: int = 32) -> tuple[jax.Array, jax.Array]:
     """Candidates for the next point, best first.
 
     Args:
@@ -149,6 +174,9 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
         pool: ``(P, d)`` uint32 Sobol table (digitally shifted by :func:`~hpo_core.gp.sobol_unit`).
         cube: the coordinates' kinds (:class:`CubeSpec`).
         config: acquisition settings.
+        ties: ``(N,)`` int, the same id ``>= 0`` on rows whose observed values are equal
+            (-1 elsewhere): the scores get the plateau tabu of :func:`acquisition_values`.
+            None: no tabu.
         n_starts: ``S``, pool points refined.
         n_perturb: perturbations of the best observed points added to the pool.
         rounds: refine / sweep alternations.
@@ -160,6 +188,11 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     d = state.x.shape[1]
     k_shift, k_pick, k_noise = jax.random.split(key, 3)
     best = incumbent(state)
+    plateau_r2 = None if ties is None else plateau_radii(state, ties)
+
+    def acq(points: jax.Array) -> jax.Array:
+        return acquisition_values(state, points, best, config, plateau_r2)
+
     sobol = sobol_unit(pool, k_shift)  # (P, d)
     # Perturb the best observed rows (lowest warped target first).
     rank = jnp.argsort(jnp.where(state.observed, state.z, jnp.inf))
@@ -169,22 +202,22 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     noise = jax.random.normal(k_noise, (n_perturb, d)) * scales[:, None]
     near = jnp.clip(state.x[parents] + noise, 0.0, 1.0)
     cands = _snap(jnp.concatenate([sobol, near]), cube)  # (M, d)
-    scores = acquisition_values(state, cands, best, config)
+    scores = acq(cands)
     scores = jnp.where(jnp.isfinite(scores), scores, -jnp.inf)
     top_scores, top_idx = jax.lax.top_k(scores, n_starts + n_pool_out)
     x = cands[top_idx[:n_starts]]
     score = top_scores[:n_starts]
     incumbent_row = _snap(state.x[rank[:1]], cube)  # (1, d): the last start
     x = x.at[-1].set(incumbent_row[0])
-    score = score.at[-1].set(acquisition_values(state, incumbent_row, best, config)[0])
+    score = score.at[-1].set(acq(incumbent_row)[0])
 
     def round_(_: jax.Array, carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
         x, score = carry
-        x_new, s_new = _refine(state, x, best, cube, config)
+        x_new, s_new = _refine(acq, x, cube, config)
         better = s_new > score
         x = jnp.where(better[:, None], x_new, x)
         score = jnp.where(better, s_new, score)
-        return _sweep(state, x, score, best, cube, config)
+        return _sweep(acq, x, score, cube)
 
     x, score = jax.lax.fori_loop(0, rounds, round_, (x, score))
     out_x = jnp.concatenate([x, cands[top_idx[n_starts:]]])

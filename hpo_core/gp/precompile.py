@@ -64,7 +64,8 @@ def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: ja
             model._fit.precompile(*model._fit_arguments(data, key, prior, theta, 60),
                                   stored_only=stored_only)
         elif name == "optimize_acquisition":
-            optimize_acquisition.precompile(state(), key, pool, cube, config, rounds=rounds,
+            optimize_acquisition.precompile(state(), key, pool, cube, config,
+                                            jax.ShapeDtypeStruct((size,), jnp.int64), rounds=rounds,
                                             stored_only=stored_only)
         elif name == "refit":
             model.refit.precompile(data, theta, prior, max_iter, stored_only=stored_only)

@@ -15,6 +15,20 @@ Phases:
        the next point maximizes log-EI (or UCB) over the cube (:mod:`hpo_core.gp.optimize`),
        skipping any candidate that decodes to an observed or pending point.
 
+Plateaus: real objectives are flat over wide regions (every tree with a large minimum leaf
+size is the same single leaf; an error rate moves in steps of one example), and log-EI next
+to the incumbent stays high however often the same value comes back: in 128 trials of a
+decision tree on wine (``hpo bench`` task ``dt_wine``), up to 41 returned the incumbent's
+exact value. Option ``plateaus="tabu"`` takes observed trials whose values are equal (to
+1e-12 relative) as one plateau: each holds a ball reaching half way to its nearest tie (in
+the kernel's lengthscale-scaled distance) and the acquisition gets a soft tabu on the balls
+(:func:`hpo_core.gp.optimize.plateau_radii`); objectives without ties are unaffected (the
+tabu adds exactly 0). It is off by default: on the six scikit-learn tasks at q=8 (10 seeds)
+it cut the repeats of the incumbent but sent the search into unexplored parts of the worst
+plateau instead (up to 45 of 128 trials on single-leaf trees), significantly worse on
+``dt_wine_noisy`` (p = 0.014) and not significantly better anywhere (benchmarks/RESULTS.md,
+"Real tasks").
+
 Refit policy: the hyperparameters are refit (MAP, several restarts in one compiled call, one
 of them warm-started from the previous fit) at every ask while fewer than ``REFIT_ALWAYS``
 trials are observed, then whenever the observed count has grown by ``REFIT_GROWTH`` (10 %)
@@ -91,7 +105,7 @@ SMALL_POOL_FROM = 256
 #: 7-8 ms with median regrets within seed noise on the six synthetic problems (10 seeds).
 FULL_FIT_LIMIT = 64
 _OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead", "warm_start",
-            "pending")
+            "pending", "plateaus")
 #: How pending trials enter the model (option ``pending``).
 PENDING_METHODS = ("fantasies", "believer")
 _OBSERVED = ("completed", "failed", "stopped")
@@ -141,6 +155,9 @@ class BayesianStrategy:
             averaged over joint posterior draws of their values) or ``"believer"`` (their
             posterior mean, the Kriging believer); either way the posterior variance is
             that of the model with the pending rows in.
+        plateaus: ``"off"`` (default): plain log-EI; ``"tabu"``: observed trials whose values
+            tie mark a plateau the acquisition avoids (see "Plateaus" in the module docstring:
+            measured, not better overall).
     """
 
     name = "bayesian"
@@ -148,7 +165,7 @@ class BayesianStrategy:
     def __init__(self, space: SearchSpace, seed: int, n_initial: int | None = None,
                  acquisition: str = "log_ei", ucb_beta: float = 1.0, jax_cache: bool = True,
                  compile_ahead: bool = True, warm_start: dict[str, Any] | None = None,
-                 pending: str = "fantasies") -> None:
+                 pending: str = "fantasies", plateaus: str = "off") -> None:
         what = "strategy 'bayesian'"
         if n_initial is not None and (isinstance(n_initial, bool) or not isinstance(
                 n_initial, int) or n_initial < 1):
@@ -168,7 +185,10 @@ class BayesianStrategy:
         if pending not in PENDING_METHODS:
             raise OptimizerError(f"{what}: pending must be one of {list(PENDING_METHODS)!r}, "
                                  f"got {pending!r}")
+        if plateaus not in ("tabu", "off"):
+            raise OptimizerError(f"{what}: plateaus must be 'tabu' or 'off', got {plateaus!r}")
         self._pending = pending
+        self._plateaus = plateaus
         self._space = space
         self._seed = seed
         self._n_initial_option = n_initial
@@ -191,7 +211,7 @@ class BayesianStrategy:
         return {"n_initial": self._n_initial_option, "acquisition": self._acquisition,
                 "ucb_beta": self._ucb_beta, "jax_cache": self._jax_cache,
                 "compile_ahead": self._compile_ahead, "warm_start": warm,
-                "pending": self._pending}
+                "pending": self._pending, "plateaus": self._plateaus}
 
     # ------------------------------------------------------------------ suggestions
     def suggest(self, trial_id: int, history: History) -> dict[str, Any] | None:
@@ -277,8 +297,11 @@ class BayesianStrategy:
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior, fkey,
                                             jax.numpy.asarray(self._pending == "fantasies"))
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
+        ties = tie_groups(y[:n_obs], size)
+        if self._plateaus == "off":
+            ties[:] = -1
         xs, _ = gp.optimize_acquisition(state, key, _pool(core, size), core["cube"], core["config"],
-                                        rounds=core["rounds"])
+                                        jax.numpy.asarray(ties), rounds=core["rounds"])
         u = np.empty(space.dims)
         for row in np.asarray(xs):
             u[core["perm"]] = np.clip(row, 0.0, 1.0)
@@ -395,6 +418,22 @@ def _previous_bucket(size: int) -> int:
     while b < size:
         below, b = b, _bucket(b + 1)
     return below
+
+
+def tie_groups(y: np.ndarray, size: int) -> np.ndarray:
+    """``(size,)`` int64: the same id ``>= 0`` on observed rows whose values ``y`` are equal
+    (to 1e-12 of the largest magnitude), -1 on the others, failed, pending and padded rows."""
+    groups = np.full(size, -1, dtype=np.int64)
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return groups
+    scale = max(float(np.max(np.abs(y[ok]))), 1e-300)
+    keys = np.round(np.where(ok, y, 0.0) / scale, 12)
+    _, inverse, counts = np.unique(keys[ok], return_inverse=True, return_counts=True)
+    idx = np.nonzero(ok)[0]
+    tied = counts[inverse] >= 2
+    groups[idx[tied]] = inverse[tied]
+    return groups
 
 
 def _jax_key(gen: np.random.Generator) -> Any:

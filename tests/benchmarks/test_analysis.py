@@ -108,11 +108,32 @@ def test_version_1_records_without_peer_use_versions() -> None:
     assert analyze(runs)["problems"]["a"]["best_peer"] == "optuna-tpe"
 
 
+def test_normalized_scores_against_random_median_and_best_run() -> None:
+    report = analyze(_runs())
+    # "a": random's median final regret 6, the best run 1: score (6 - v) / 5 per run
+    a = report["problems"]["a"]["strategies"]
+    assert {s: round(a[s]["score"], 12) for s in a} == {
+        "random": 0.0, "ours": 0.8, "tpe": 0.4, "gp": 0.6}
+    # "b": random's median 3, best 1 (gp): ours 3, 4, 5 -> 0, -0.5, -1
+    b = report["problems"]["b"]["strategies"]
+    assert b["ours"]["score"] == pytest.approx(-0.5) and b["gp"]["score"] == pytest.approx(0.5)
+    assert [(r["strategy"], round(r["mean_score"], 12), r["problems"])
+            for r in report["mean_score"]] == [
+        ("gp", 0.55, 2), ("ours", 0.15, 2), ("random", 0.0, 2), ("tpe", -0.3, 2)]
+    # no random runs, or nothing better than random's median: no score
+    alone = analyze([r for r in _runs() if r["strategy"] != "random"])
+    assert alone["problems"]["a"]["strategies"]["ours"]["score"] is None
+    assert alone["mean_score"] == []
+    tied = analyze([_run("t", "random", [1.0]), _run("t", "ours", [1.0])])
+    assert tied["problems"]["t"]["strategies"]["ours"]["score"] is None
+
+
 def test_markdown_has_every_section_and_marks_unknown_optima() -> None:
     report = analyze([*_runs(), _run("xgb", "random", [0.2]), _run("xgb", "ours", [0.1])],
                      {"xgb": {"f_star_known": False}})
     text = report_markdown(report)
-    assert "| a | ours | 2 | 1.5 - 2.5 | 1 | 0.05 | gp |" in text
+    assert "| a | ours | 2 | 1.5 - 2.5 | 1 | 0.800 | 0.05 | gp |" in text
+    assert "| gp | 0.550 | 2 |" in text  # mean score
     assert "| xgb (value) | ours | 0.1 |" in text
     assert "| gp | 1.50 | 2 |" in text  # mean rank
     assert "| a | ours | 1 | 9 | 4 | 6 | no |" in text  # quarter: 1 of 4 trials

@@ -158,7 +158,8 @@ def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
     state = gp.with_hyperparameters(data, np.asarray(state.theta), prior)
     pending = jnp.asarray((np.arange(32) >= 18) & (np.arange(32) < 20))
     state = gp.condition_on_pending(state, pending, prior, jax.random.key(0), jnp.asarray(True))
-    gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, rounds=2)
+    ties = jnp.asarray(np.full(32, -1, dtype=np.int64))  # the strategy always passes them
+    gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, ties, rounds=2)
     assert gp.build_counts() == before
     with pytest.raises(ValueError, match="unknown entry point"):
         gp.precompile_bucket(32, levels, prior, pool, cube, config, 2, names=["nope"])

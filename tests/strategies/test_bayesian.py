@@ -216,9 +216,37 @@ def test_options_are_checked_and_round_trip():
         Optimizer(space, "bayesian", seed=0, compile_ahead="yes")
     with pytest.raises(OptimizerError, match="pending must be one of"):
         Optimizer(space, "bayesian", seed=0, pending="liar")
+    with pytest.raises(OptimizerError, match="plateaus must be 'tabu' or 'off', got 'on'"):
+        Optimizer(space, "bayesian", seed=0, plateaus="on")
     opt = Optimizer(space, "bayesian", seed=0, n_initial=3, compile_ahead=False)
     assert opt.state_dict()["options"]["n_initial"] == 3
     assert opt.state_dict()["options"]["compile_ahead"] is False
+    assert opt.state_dict()["options"]["plateaus"] == "off"
+
+
+def test_plateau_tabu_changes_suggestions_only_once_values_tie():
+    """Option ``plateaus="tabu"`` reaches the acquisition: the same suggestions as without it
+    while every value is distinct, other ones after two trials returned the same value."""
+
+    def run(mode, fn):
+        opt = Optimizer(SearchSpace({"x0": Continuous(0.0, 1.0), "x1": Continuous(0.0, 1.0)}),
+                        "bayesian", seed=3, n_initial=6, compile_ahead=False, plateaus=mode)
+        points = []
+        for _ in range(10):
+            t = opt.ask()
+            points.append((t.params["x0"], t.params["x1"]))
+            opt.tell(t, fn(t.params))
+        return points
+
+    def smooth(p):
+        return (p["x0"] - 0.3) ** 2 + (p["x1"] - 0.6) ** 2
+
+    def flat(p):  # the whole left half ties
+        return 0.0 if p["x0"] < 0.5 else 1.0 + p["x1"]
+
+    assert run("off", smooth) == run("tabu", smooth)
+    off, tabu = run("off", flat), run("tabu", flat)
+    assert off[:6] == tabu[:6] and off[6:] != tabu[6:]
 
 
 _PARAMS = st.sampled_from([
