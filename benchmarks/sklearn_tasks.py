@@ -1,15 +1,17 @@
 """Real tuning tasks for ``hpo bench``: scikit-learn models on its bundled data sets.
 
 Each evaluation is a 5-fold cross-validation on a fixed 80 % training split
-(``train_test_split(test_size=0.2, random_state=0)``, stratified folds without shuffling) and
-takes 10-100 ms on one thread. The spaces are those of the NeurIPS 2020 black-box optimization
-challenge's harness (bayesmark) for the same models, written as our parameter types. The
+(``train_test_split(test_size=0.2, random_state=0)``; folds without shuffling, stratified for
+the classifiers) and takes 10-170 ms on one thread. The tree and forest spaces are those of
+the NeurIPS 2020 black-box optimization challenge's harness (bayesmark); the SVM, k-NN and
+lasso spaces are adapted from it (wider C and gamma for standardized inputs, k up to 40 and
+the weighting for k-NN, a log-scaled alpha for lasso). The
 landscapes are what real tuning meets: plateaus (a tree with a large ``min_samples_leaf`` is a
 single leaf, the same loss wherever that holds), integer steps, heavy tails (the log-loss of
 an overconfident model) and, in the ``_noisy`` variants, noise.
 
-Noise: a ``_noisy`` task seeds the model's randomness (a tree's feature order, a forest's
-bootstrap) from a hash of the hyperparameters, so two nearby points differ by a fresh draw of
+Noise: ``dt_wine_noisy`` seeds the tree's randomness (its feature order) from a hash of the
+hyperparameters, so two nearby points differ by a fresh draw of
 the model's randomness as in the harness (which leaves ``random_state`` unset), while a rerun
 of the benchmark gives the same numbers. The deterministic tasks fix ``random_state=0``.
 

@@ -29,7 +29,7 @@ ENTRY_POINTS = ("fit", "optimize_acquisition", "refit", "with_hyperparameters",
 def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: jax.Array,
                       cube: CubeSpec, config: AcqConfig, rounds: int,
                       names: Iterable[str] = ENTRY_POINTS, max_iter: int = 25,
-                      stored_only: bool = False) -> None:
+                      stored_only: bool = False, plateaus: bool = False) -> None:
     """Build the executables of ``names`` for observations padded to ``size`` rows.
 
     Args:
@@ -40,6 +40,8 @@ def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: ja
         max_iter: the ``max_iter`` the caller passes to ``refit`` (a Python int).
         stored_only: build only what the program store holds (see
             :meth:`hpo_core.gp.tracing.EntryPoint.precompile`).
+        plateaus: the acquisition optimizer with the plateau tabu (a ``ties`` argument, as
+            the Bayesian strategy passes with ``plateaus="tabu"``) instead of without.
     """
     names = list(names)
     unknown = sorted(set(names) - set(ENTRY_POINTS))
@@ -64,9 +66,9 @@ def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: ja
             model._fit.precompile(*model._fit_arguments(data, key, prior, theta, 60),
                                   stored_only=stored_only)
         elif name == "optimize_acquisition":
-            optimize_acquisition.precompile(state(), key, pool, cube, config,
-                                            jax.ShapeDtypeStruct((size,), jnp.int64), rounds=rounds,
-                                            stored_only=stored_only)
+            ties = jax.ShapeDtypeStruct((size,), jnp.int64) if plateaus else None
+            optimize_acquisition.precompile(state(), key, pool, cube, config, ties,
+                                            rounds=rounds, stored_only=stored_only)
         elif name == "refit":
             model.refit.precompile(data, theta, prior, max_iter, stored_only=stored_only)
         elif name == "with_hyperparameters":

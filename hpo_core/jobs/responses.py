@@ -105,7 +105,7 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
                                       "Regex": default_regex(objective_metric)}]
     d["AlgorithmSpecification"] = algo
     d.setdefault("RoleArn", LOCAL_ROLE)
-    d.setdefault("OutputDataConfig", {"S3OutputPath": (directory.absolute() / "output").as_uri()})
+    d.setdefault("OutputDataConfig", {"S3OutputPath": (directory.resolve() / "output").as_uri()})
     d.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
     if "ResourceConfig" not in d:
         # the SDK sends HyperParameterTuningResourceConfig, and its attach reads ResourceConfig
@@ -125,7 +125,7 @@ def service_definition(definition: dict[str, Any], objective_metric: str | None,
                                                     "FullyReplicated")}}
         if "DataSource" not in entry and local is not None:
             entry["DataSource"] = {"S3DataSource": {
-                "S3DataType": "S3Prefix", "S3Uri": local.absolute().as_uri(),
+                "S3DataType": "S3Prefix", "S3Uri": local.resolve().as_uri(),
                 "S3DataDistributionType": "FullyReplicated"}}
         inputs.append(entry)
     if inputs:

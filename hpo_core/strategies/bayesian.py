@@ -22,8 +22,9 @@ decision tree on wine (``hpo bench`` task ``dt_wine``), up to 41 returned the in
 exact value. Option ``plateaus="tabu"`` takes observed trials whose values are equal (to
 1e-12 relative) as one plateau: each holds a ball reaching half way to its nearest tie (in
 the kernel's lengthscale-scaled distance) and the acquisition gets a soft tabu on the balls
-(:func:`hpo_core.gp.optimize.plateau_radii`); objectives without ties are unaffected (the
-tabu adds exactly 0). It is off by default: on the six scikit-learn tasks at q=8 (10 seeds)
+(:func:`hpo_core.gp.optimize.plateau_radii`; without ties it adds exactly 0, at the cost of
+the distances it computes). It is off by default (the acquisition optimizer is then compiled
+without it): on the six scikit-learn tasks at q=8 (10 seeds)
 it cut the repeats of the incumbent but sent the search into unexplored parts of the worst
 plateau instead (up to 45 of 128 trials on single-leaf trees), significantly worse on
 ``dt_wine_noisy`` (p = 0.014) and not significantly better anywhere (benchmarks/RESULTS.md,
@@ -297,11 +298,10 @@ class BayesianStrategy:
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior, fkey,
                                             jax.numpy.asarray(self._pending == "fantasies"))
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
-        ties = tie_groups(y[:n_obs], size)
-        if self._plateaus == "off":
-            ties[:] = -1
+        ties = (jax.numpy.asarray(tie_groups(y[:n_obs], size)) if self._plateaus == "tabu"
+                else None)  # off: the program without the tabu
         xs, _ = gp.optimize_acquisition(state, key, _pool(core, size), core["cube"], core["config"],
-                                        jax.numpy.asarray(ties), rounds=core["rounds"])
+                                        ties, rounds=core["rounds"])
         u = np.empty(space.dims)
         for row in np.asarray(xs):
             u[core["perm"]] = np.clip(row, 0.0, 1.0)
@@ -329,9 +329,10 @@ class BayesianStrategy:
         for name in names:
             job = functools.partial(gp.precompile_bucket, size, core["levels"], core["prior"],
                                     _pool(core, size), core["cube"], core["config"],
-                                    core["rounds"], (name,), LATE_FIT_ITERATIONS, stored_only)
+                                    core["rounds"], (name,), LATE_FIT_ITERATIONS, stored_only,
+                                    self._plateaus == "tabu")
             kind = "stored" if stored_only else "build"
-            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}", job)
+            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}:{self._plateaus}", job)
 
     def _needs_refit(self, n_obs: int) -> bool:
         if self._fit is None:
@@ -422,7 +423,8 @@ def _previous_bucket(size: int) -> int:
 
 def tie_groups(y: np.ndarray, size: int) -> np.ndarray:
     """``(size,)`` int64: the same id ``>= 0`` on observed rows whose values ``y`` are equal
-    (to 1e-12 of the largest magnitude), -1 on the others, failed, pending and padded rows."""
+    once rounded to 12 decimals of the largest magnitude (so 1e-15 apart ties, 1e-9 apart
+    does not), -1 on the others and on failed, pending and padded rows."""
     groups = np.full(size, -1, dtype=np.int64)
     ok = np.isfinite(y)
     if ok.sum() < 2:

@@ -8,8 +8,13 @@ import pytest
 
 from hpo_core.benchmarks.runner import BENCH_PROBLEMS
 from hpo_core.benchmarks.sklearn_tasks import SKLEARN_TASKS, point_seed
+from tests.optional import require
 
-pytest.importorskip("sklearn")  # the `examples` extra
+
+@pytest.fixture(autouse=True)
+def _sklearn() -> None:
+    require("sklearn")  # the `examples` extra: skips outside CI, fails under it
+
 
 TREE = {"max_depth": 5, "min_samples_split": 0.05, "min_samples_leaf": 0.02,
         "min_weight_fraction_leaf": 0.02, "max_features": 0.5, "min_impurity_decrease": 0.0}

@@ -158,7 +158,14 @@ def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
     state = gp.with_hyperparameters(data, np.asarray(state.theta), prior)
     pending = jnp.asarray((np.arange(32) >= 18) & (np.arange(32) < 20))
     state = gp.condition_on_pending(state, pending, prior, jax.random.key(0), jnp.asarray(True))
-    ties = jnp.asarray(np.full(32, -1, dtype=np.int64))  # the strategy always passes them
+    # as the strategy calls it: ties None (plateaus="off", the default) or an array ("tabu")
+    gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, None, rounds=2)
+    assert gp.build_counts() == before
+    # with plateaus="tabu" the strategy passes ties: precompiled with plateaus=True
+    gp.precompile_bucket(32, levels, prior, pool, cube, config, 2,
+                         names=["optimize_acquisition"], plateaus=True)
+    before = gp.build_counts()
+    ties = jnp.asarray(np.full(32, -1, dtype=np.int64))
     gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, ties, rounds=2)
     assert gp.build_counts() == before
     with pytest.raises(ValueError, match="unknown entry point"):
