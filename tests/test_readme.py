@@ -177,6 +177,11 @@ def test_every_readme_shell_block_runs_as_written(tmp_path: Path) -> None:
     quickstart = outputs[blocks[0].line]
     assert re.search(r"best training job: xgb-digits-\d{3}-\w+ validation:accuracy=[01](\.\d+)?",
                      quickstart), quickstart[-3000:]
+    for name in ("alpha", "eta", "min_child_weight", "max_depth"):  # the best job's values
+        assert f"  {name} = " in quickstart, name
+    models = repo.glob("examples/xgboost_digits/runs/xgb-digits/training-jobs/*/model/"
+                       "xgboost-model.json")
+    assert len(list(models)) == 50  # every training job saved its model (SM_MODEL_DIR)
     assert (repo / "report.html").stat().st_size > 10_000
     with (repo / "trials.csv").open(newline="") as f:
         rows = list(csv.reader(f))
