@@ -19,14 +19,14 @@ Plateaus: real objectives are flat over wide regions (every tree with a large mi
 size is the same single leaf; an error rate moves in steps of one example), and log-EI next
 to the incumbent stays high however often the same value comes back: in 128 trials of a
 decision tree on wine (``hpo bench`` task ``dt_wine``), up to 41 returned the incumbent's
-exact value. Option ``plateaus="tabu"`` takes observed trials whose values are equal (to
-1e-12 relative) as one plateau: each holds a ball reaching half way to its nearest tie (in
-the kernel's lengthscale-scaled distance) and the acquisition gets a soft tabu on the balls
-(:func:`hpo_core.gp.optimize.plateau_radii`; without ties it adds exactly 0, at the cost of
-the distances it computes). It is off by default (the acquisition optimizer is then compiled
-without it): on the six scikit-learn tasks at q=8 (10 seeds)
-it cut the repeats of the incumbent but sent the search into unexplored parts of the worst
-plateau instead (up to 45 of 128 trials on single-leaf trees), significantly worse on
+exact value. Option ``plateaus="tabu"`` takes observed trials whose values are equal (rounded
+to 1e-12 relative, :func:`tie_groups`) as one plateau: each holds a ball reaching half way to
+its nearest tie (in the kernel's lengthscale-scaled distance) and the acquisition gets a soft
+tabu on the balls (:func:`hpo_core.gp.optimize.plateau_radii`; without ties it adds exactly
+0, at the cost of the distances it computes). It is off by default (the acquisition optimizer
+is then compiled without it): on the six scikit-learn tasks at q=8 (10 seeds) it cut the
+repeats of the incumbent but sent the search into unexplored parts of the worst plateau
+instead (up to 45 of 128 trials on single-leaf trees), significantly worse on
 ``dt_wine_noisy`` (p = 0.014) and not significantly better anywhere (benchmarks/RESULTS.md,
 "Real tasks").
 
