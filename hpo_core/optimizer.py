@@ -63,6 +63,8 @@ def _objective(value: Any) -> str:
 
 
 def _real(value: Any, what: str) -> float:
+    if type(value) is float:  # the per-report fast path
+        return value
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -179,7 +181,7 @@ class Optimizer:
         self._used: set[tuple[Any, ...]] = set()
         self._queue: list[dict[str, Any]] = []
         # Every report and promotion in order: replayed on load to rebuild the stopper.
-        self._events: list[list[Any]] = []
+        self._events: list[tuple[Any, ...]] = []  # tuples: fewer objects for the GC to scan
 
     # ------------------------------------------------------------------ properties
     @property
@@ -271,7 +273,7 @@ class Optimizer:
     def _resume(self, trial_id: int, resource: int) -> Trial:
         """A promotion the stopper just took: the paused trial runs on up to ``resource``."""
         t = self._trials[trial_id]
-        self._events.append(["p", trial_id, resource])
+        self._events.append(("p", trial_id, resource))
         t.status, t.resource, t.is_resume = "pending", resource, True
         return t
 
@@ -300,6 +302,10 @@ class Optimizer:
         return batch
 
     def _lookup(self, trial: Trial | int, action: str) -> Trial:
+        if type(trial) is Trial:  # the per-report fast path: one of our own trials
+            tid = trial.id
+            if type(tid) is int and 0 <= tid < len(self._trials) and self._trials[tid] is trial:
+                return trial
         tid = trial.id if isinstance(trial, Trial) else trial
         if isinstance(tid, np.integer):
             tid = int(tid)
@@ -357,13 +363,12 @@ class Optimizer:
         if failed:
             t.status, t.value, t.reason = "failed", None, reason or "failed"
             if self._stopper is not None:
-                self._events.append(["f", t.id])
+                self._events.append(("f", t.id))
                 self._stopper.retire(t.id)
         else:
             t.status, t.value = "completed", float(value)  # type: ignore[arg-type]
         return t
 
-    @_locked
     def report(self, trial: Trial | int, step: int, value: float) -> str:
         """Record an intermediate result; returns ``"continue"``, ``"stop"`` or ``"pause"``.
 
@@ -379,44 +384,53 @@ class Optimizer:
                 a step that is not an int > the last step, a step above max_resource or (in
                 promotion mode) above ``trial.resource``, a value that is not a real number.
         """
-        t = self._lookup(trial, "report")
-        if t.status != "pending":
-            why = ("after a stop decision" if t.status == "stopped" else
-                   f"on a {t.status} trial")
-            raise OptimizerError(f"report: trial {t.id} is {t.status}: report() {why} is an "
-                                 "error")
-        if isinstance(step, np.integer):
-            step = int(step)
-        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-            raise OptimizerError(f"report: trial {t.id}: step must be an int >= 1, got {step!r}")
-        if step <= t.last_step:
-            raise OptimizerError(f"report: trial {t.id}: steps must increase; got step {step} "
-                                 f"after step {t.last_step}")
-        limit = self._max_resource
-        if limit is not None and step > limit:
-            raise OptimizerError(f"report: trial {t.id}: step {step} is above max_resource "
-                                 f"{limit}")
-        if t.resource is not None and step > t.resource:
-            raise OptimizerError(f"report: trial {t.id}: step {step} is above the resource it "
-                                 f"was given ({t.resource}); stop at trial.resource")
-        value = _real(value, f"report: trial {t.id}: value")
-        if not math.isfinite(value):
-            self.tell(t, failed=True, reason=f"reported value {value!r} at step {step} is not "
-                                             "finite")
-            return "stop"
-        decision = "continue"
-        if self._stopper is not None:
-            try:
-                decision = self._stopper.observe(t.id, step, self._loss(value), t.last_step)
-            except ValueError as e:  # the kernels' ReportError: a state the checks above missed
-                raise OptimizerError(f"report: trial {t.id}: {e}") from e
-        t.reports.append([step, value])
-        self._events.append(["r", t.id, step, value])
-        if decision == "stop":
-            t.status, t.value, t.finished_at = "stopped", value, time.time()
-        elif decision == "pause":
-            t.status = "paused"
-        return decision
+        with self._lock:  # inline rather than @_locked: this is the per-step hot path
+            t = self._lookup(trial, "report")
+            if t.status != "pending":
+                why = ("after a stop decision" if t.status == "stopped" else
+                       f"on a {t.status} trial")
+                raise OptimizerError(f"report: trial {t.id} is {t.status}: report() {why} is "
+                                     "an error")
+            if type(step) is not int:
+                if isinstance(step, np.integer):
+                    step = int(step)
+                if isinstance(step, bool) or not isinstance(step, int):
+                    raise OptimizerError(f"report: trial {t.id}: step must be an int >= 1, got "
+                                         f"{step!r}")
+            reports = t.reports
+            last = int(reports[-1][0]) if reports else 0
+            if step < 1:
+                raise OptimizerError(f"report: trial {t.id}: step must be an int >= 1, got "
+                                     f"{step!r}")
+            if step <= last:
+                raise OptimizerError(f"report: trial {t.id}: steps must increase; got step "
+                                     f"{step} after step {last}")
+            limit = self._max_resource
+            if limit is not None and step > limit:
+                raise OptimizerError(f"report: trial {t.id}: step {step} is above max_resource "
+                                     f"{limit}")
+            if t.resource is not None and step > t.resource:
+                raise OptimizerError(f"report: trial {t.id}: step {step} is above the resource "
+                                     f"it was given ({t.resource}); stop at trial.resource")
+            value = _real(value, f"report: trial {t.id}: value")
+            if not math.isfinite(value):
+                self.tell(t, failed=True, reason=f"reported value {value!r} at step {step} is "
+                                                 "not finite")
+                return "stop"
+            decision = "continue"
+            if self._stopper is not None:
+                loss = value if self._objective == "minimize" else -value
+                try:
+                    decision = self._stopper.observe(t.id, step, loss, last)
+                except ValueError as e:  # the kernels' ReportError: a state the checks missed
+                    raise OptimizerError(f"report: trial {t.id}: {e}") from e
+            reports.append([step, value])
+            self._events.append(("r", t.id, step, value))
+            if decision == "stop":
+                t.status, t.value, t.finished_at = "stopped", value, time.time()
+            elif decision == "pause":
+                t.status = "paused"
+            return decision
 
     def _loss(self, value: float) -> float:
         return value if self._objective == "minimize" else -value
@@ -534,7 +548,7 @@ class Optimizer:
             "early_stopping": self._early_stopping,
             "trials": [t.to_dict() for t in self._trials],
             "queue": list(self._queue),  # copies of the lists that grow and shrink: a
-            "events": list(self._events),  # snapshot other threads cannot change
+            "events": [list(e) for e in self._events],  # snapshot other threads cannot change
         }
 
     @_locked
@@ -597,7 +611,7 @@ class Optimizer:
     def _replay(self, events: list[list[Any]]) -> None:
         """Feed the saved reports, promotions and retirements to a fresh stopper, in order
         (runs of reports in one compiled call)."""
-        self._events = [list(e) for e in events]
+        self._events = [tuple(e) for e in events]
         stopper = self._stopper
         if stopper is None:
             return

@@ -18,7 +18,7 @@ FINISHED = ("completed", "failed", "stopped")
 _WITH_VALUE = ("completed", "stopped")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Trial:
     """One evaluation of one point.
 

@@ -21,7 +21,8 @@ median_rule_vs_off
 speed
     Wall-clock seconds of a simulated ``n_trials``-trial asynchronous Hyperband run on a cheap
     synthetic problem through the public API (target < 10 s for 10^5 trials), reporting every
-    step and reporting at the rungs only (the issue allows either; decisions are the same).
+    step and reporting at the rungs only (the issue allows either; decisions are the same),
+    and, as the machine's speed in the same run, the simulator alone with an idle optimizer.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from hpo_core import Optimizer
+from hpo_core.benchmarks.multifidelity.bench_simulator import _run as idle_run
 from hpo_core.benchmarks.multifidelity.compare import (
     budget_fraction_to_reach,
     regret_ratio,
@@ -121,6 +123,11 @@ def speed(n_trials: int = 100_000, problem: str = "branin_mf", n_workers: int = 
         out[label] = {"n_trials": result.n_trials, "n_reports": result.n_reports,
                       "total_resource": result.total_resource, "counts": result.counts,
                       "wall_seconds": round(time.perf_counter() - t0, 2)}
+    # the machine's speed in the same run: the simulator alone, with an idle optimizer
+    t0 = time.perf_counter()
+    idle = idle_run(n_trials)
+    out["simulator_only"] = {"n_trials": idle.n_trials, "n_reports": idle.n_reports,
+                             "wall_seconds": round(time.perf_counter() - t0, 2)}
     return out
 
 

@@ -142,6 +142,7 @@ class SearchSpace:
         self._params: dict[str, Param] = dict(params)
         self._free = [n for n, p in self._params.items() if not p.is_fixed]
         self._fixed = {n: _fixed_value(p) for n, p in self._params.items() if p.is_fixed}
+        self._all_free = not self._fixed  # then self._free lists every parameter, in order
         self._amt_source: dict[str, Any] | None = None
 
     # ---- description
@@ -240,10 +241,14 @@ class SearchSpace:
     def decode(self, u: Any) -> dict[str, Any]:
         """The point of a unit-cube array of shape ``(dims,)`` (closed cube, boundaries too)."""
         values = self._check_unit(u)
+        params = self._params
+        if self._all_free:
+            return {n: params[n].from_unit(ui)  # type: ignore[union-attr]
+                    for n, ui in zip(self._free, values, strict=True)}
         out = dict(self._fixed)
         for n, ui in zip(self._free, values, strict=True):
-            out[n] = self._params[n].from_unit(ui)  # type: ignore[union-attr]
-        return {n: out[n] for n in self._params}
+            out[n] = params[n].from_unit(ui)  # type: ignore[union-attr]
+        return {n: out[n] for n in params}
 
     def decode_batch(self, u: Any) -> list[dict[str, Any]]:
         """Points of an array of shape ``(n, dims)``."""
@@ -254,6 +259,9 @@ class SearchSpace:
         return [self.decode(row) for row in arr]
 
     def _check_unit(self, u: Any) -> list[float]:
+        if type(u) is list and len(u) == self.dims and all(
+                type(v) is float and 0.0 <= v <= 1.0 for v in u):
+            return u  # the random strategy's fast path
         try:
             arr = np.asarray(u, dtype=np.float64)
         except (TypeError, ValueError) as e:

@@ -8,6 +8,7 @@ would have. Every random draw comes from :func:`rng_for` keyed by (seed, trial i
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,15 +31,26 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+@functools.lru_cache(maxsize=64)
+def _purpose_tag(purpose: str) -> int:
+    return zlib.crc32(purpose.encode())
+
+
+def uniform_list(seed: int, trial_id: int, purpose: str, n: int, attempt: int = 0
+                 ) -> list[float]:
+    """:func:`uniforms` as a list of Python floats (the random strategy's fast path)."""
+    key = _mix64(seed & _MASK)
+    for part in (trial_id, _purpose_tag(purpose), attempt):
+        key = _mix64((key + 0x9E3779B97F4A7C15 + part) & _MASK)
+    return [(_mix64((key + i * 0x9E3779B97F4A7C15) & _MASK) >> 11) * 2.0**-53
+            for i in range(1, n + 1)]
+
+
 def uniforms(seed: int, trial_id: int, purpose: str, n: int, attempt: int = 0) -> np.ndarray:
     """``n`` floats in [0, 1) keyed by (seed, trial id, purpose, attempt): a counter-based
     generator (SplitMix64 of the key and the index), cheap for the few numbers a random
     suggestion needs. Shape ``(n,)``."""
-    key = _mix64(seed & _MASK)
-    for part in (trial_id, zlib.crc32(purpose.encode()), attempt):
-        key = _mix64((key + 0x9E3779B97F4A7C15 + part) & _MASK)
-    return np.array([(_mix64((key + i * 0x9E3779B97F4A7C15) & _MASK) >> 11) * 2.0**-53
-                     for i in range(1, n + 1)], dtype=np.float64)
+    return np.array(uniform_list(seed, trial_id, purpose, n, attempt), dtype=np.float64)
 
 
 def rng_for(seed: int, trial_id: int, purpose: str, attempt: int = 0) -> np.random.Generator:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hpo_core.space import SearchSpace
-from hpo_core.strategies.base import History, rng_for, uniforms
+from hpo_core.strategies.base import History, rng_for, uniform_list, uniforms
 
 #: Redraws before falling back to enumerating the unused points of a finite space.
 REDRAWS = 32
@@ -35,7 +35,7 @@ class RandomStrategy:
         space = self._space
         size = space.size
         if size is None:
-            return space.decode(uniforms(self._seed, trial_id, "random", space.dims))
+            return space.decode(uniform_list(self._seed, trial_id, "random", space.dims))
         if len(history.used_keys) >= size:
             return None
         for attempt in range(REDRAWS):
