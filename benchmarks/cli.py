@@ -68,6 +68,9 @@ def add_parser(sub: Any) -> None:
                    help="points asked per round before any is told (default 1: sequential)")
     p.add_argument("--seeds", default="5", metavar="N", help="runs per pair (default 5)")
     p.add_argument("--seed-start", default="0", metavar="S", help="first seed (default 0)")
+    p.add_argument("--warmup", default="0", metavar="N",
+                   help="untimed runs per problem and strategy before the seeds, not recorded "
+                        "(default 0); 1 measures overhead with warm caches")
     p.add_argument("--out", default=None, metavar="PATH", help="write the results JSON here")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(run=run)
@@ -120,8 +123,9 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         raise HPOError(f"--workers: {workers} asynchronous workers cannot be combined with "
                        f"--batch {batch}; expected one of them")
     seeds = _seeds(args)
+    warmup = _int("--warmup", args.warmup, 0)
     _check_out(args.out)
-    return BenchConfig(problems, strategies, budget, seeds, batch, workers)
+    return BenchConfig(problems, strategies, budget, seeds, batch, workers, warmup)
 
 
 def _seeds(args: argparse.Namespace) -> tuple[int, ...]:
@@ -145,6 +149,8 @@ def _command(args: argparse.Namespace, multifidelity: bool = False) -> list[str]
              + ([] if args.workers is None else ["--workers", args.workers]))
     cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
            *sizes, "--seeds", args.seeds, "--seed-start", args.seed_start]
+    if not multifidelity and args.warmup.strip() != "0":
+        cmd += ["--warmup", args.warmup]
     if args.out is not None:
         cmd += ["--out", args.out]
     return cmd + (["--quiet"] if args.quiet else [])
@@ -211,6 +217,9 @@ def _run_multifidelity(args: argparse.Namespace, named: tuple[str, ...], progres
     workers = 8 if args.workers is None else _int("--workers", args.workers, 1)
     budget_factor = _int("--budget-factor", args.budget_factor, 1)
     seeds = _seeds(args)
+    if _int("--warmup", args.warmup, 0):
+        raise HPOError(f"--warmup: expected 0 for multi-fidelity problems (their runs take "
+                       f"simulated time, no overhead is measured), got {args.warmup!r}")
     _check_out(args.out)
     skipped: list[dict[str, Any]] = []
     records = run_mf(problems, strategies, seeds, workers, budget_factor, progress, skipped)

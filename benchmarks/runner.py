@@ -60,6 +60,8 @@ BENCH_PROBLEMS: dict[str, Problem] = {**PROBLEMS, **TASKS, **SKLEARN_TASKS}
 _LIBRARIES = ("hpo_core", "numpy", "scipy", "jax", "jaxlib", "numba", "threadpoolctl",
               "optuna", "greenlet", "scikit-optimize", "scikit-learn", "botorch", "gpytorch",
               "torch", "xgboost", "xgboost-cpu")
+#: First seed of the untimed warm-up runs (``BenchConfig.warmup``), away from the usual seeds.
+WARMUP_SEED = 1_000_000
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMBA_NUM_THREADS", "XLA_FLAGS")
 
@@ -74,6 +76,11 @@ class BenchConfig:
         budget: trials per run (a finite space smaller than this is run in full).
         seeds: the seeds; each (problem, strategy) pair runs once per seed.
         batch: points asked at once per round (1: sequential).
+        workers: trials in flight on a simulated clock (0: not a workers run).
+        warmup: untimed runs per (problem, strategy) before the seeds, left out of the
+            document (seeds ``WARMUP_SEED``, ``WARMUP_SEED + 1``, ...): the first run in a
+            process pays one-time costs (imports, loading or compiling programs) that are not
+            per-trial overhead.
     """
 
     problems: tuple[str, ...]
@@ -82,6 +89,7 @@ class BenchConfig:
     seeds: tuple[int, ...]
     batch: int = 1
     workers: int = 0
+    warmup: int = 0
 
     def __post_init__(self) -> None:
         for name in self.problems:
@@ -102,6 +110,9 @@ class BenchConfig:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or \
                 self.workers < 0:
             raise HPOError(f"workers: expected an int >= 0, got {self.workers!r}")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or \
+                self.warmup < 0:
+            raise HPOError(f"warmup: expected an int >= 0, got {self.warmup!r}")
         if self.workers and self.batch > 1:
             raise HPOError(f"workers: {self.workers} asynchronous workers cannot be combined "
                            f"with batch {self.batch}; expected one of them")
@@ -109,7 +120,7 @@ class BenchConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"problems": list(self.problems), "strategies": list(self.strategies),
                 "budget": self.budget, "seeds": list(self.seeds), "batch": self.batch,
-                "workers": self.workers}
+                "workers": self.workers, "warmup": self.warmup}
 
 
 def versions(packages: Sequence[str]) -> dict[str, str | None]:
@@ -323,6 +334,10 @@ def run_benchmark(config: BenchConfig, command: Sequence[str] | None = None,
                 for seed in config.seeds:
                     done += 1
                     try:
+                        if seed == config.seeds[0]:
+                            for i in range(config.warmup):  # untimed, not recorded
+                                run_one(problem, spec, WARMUP_SEED + i, config.budget,
+                                        config.batch, config.workers)
                         record = run_one(problem, spec, seed, config.budget, config.batch,
                                          config.workers)
                     except Skip as s:

@@ -152,3 +152,18 @@ def test_multifidelity_bad_out_fails_before_running(
     assert captured.out == ""  # nothing ran
     assert captured.err.startswith("hpo bench: error: --out: expected a file path in an "
                                    f"existing folder, got {bad!r}")
+
+
+def test_warmup_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "w.json"
+    assert main(["bench", "--problems", "branin", "--budget", "3", "--seeds", "1",
+                 "--warmup", "1", "--quiet", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["config"]["warmup"] == 1 and len(doc["runs"]) == 1
+    assert doc["command"][doc["command"].index("--warmup") + 1] == "1"
+    capsys.readouterr()
+    assert main(["bench", "--problems", "branin", "--warmup", "-1", "--quiet"]) == 2
+    assert "--warmup: expected an integer >= 0, got '-1'" in capsys.readouterr().err
+    assert main(["bench", "--problems", "branin_mf", "--strategies", "random", "--seeds", "1",
+                 "--budget-factor", "1", "--warmup", "1"]) == 2
+    assert "--warmup: expected 0 for multi-fidelity problems" in capsys.readouterr().err

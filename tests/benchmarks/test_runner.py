@@ -15,12 +15,19 @@ from hpo_core.benchmarks.problems import PROBLEMS, Problem
 from hpo_core.benchmarks.runner import (
     FORMAT,
     FORMAT_VERSION,
+    WARMUP_SEED,
     BenchConfig,
     run_benchmark,
     run_one,
     write_results,
 )
-from hpo_core.benchmarks.strategies import STRATEGIES, HpoCoreSession, Skip, StrategySpec
+from hpo_core.benchmarks.strategies import (
+    STRATEGIES,
+    HpoCoreSession,
+    Skip,
+    StrategySpec,
+    register,
+)
 from hpo_core.benchmarks.summary import markdown_table, summarize
 from hpo_core.errors import HPOError
 
@@ -114,7 +121,8 @@ def test_benchmark_document_and_summary(tmp_path: Any) -> None:
     assert set(doc) == {"format", "version", "created", "command", "environment", "config",
                         "problems", "runs", "skipped", "report"}
     assert doc["config"] == {"problems": ["branin", "discrete"], "strategies": ["random", "grid"],
-                             "budget": 12, "seeds": [0, 1, 2], "batch": 1, "workers": 0}
+                             "budget": 12, "seeds": [0, 1, 2], "batch": 1, "workers": 0,
+                             "warmup": 0}
     assert {"python", "platform", "cpu_count", "libraries"} <= set(doc["environment"])
     assert [(r["problem"], r["strategy"], r["seed"]) for r in doc["runs"]] == [
         (p, s, k) for p, s in [("branin", "random"), ("discrete", "random"), ("discrete", "grid")]
@@ -166,6 +174,7 @@ def test_summary_of_nothing() -> None:
     ({"seeds": ()}, "seeds: expected one or more"),
     ({"batch": 0}, "batch: expected an int >= 1, got 0"),
     ({"batch": True}, "batch: expected an int >= 1, got True"),
+    ({"warmup": -1}, "warmup: expected an int >= 0, got -1"),
 ])
 def test_config_validation(kwargs: dict[str, Any], match: str) -> None:
     args = {"problems": ("branin",), "strategies": ("random",), "budget": 5, "seeds": (0,),
@@ -212,3 +221,21 @@ def test_pools_a_strategy_loads_lazily_run_on_one_thread() -> None:
     assert len(result["seen"]) == 3
     assert set(result["seen"][0]) > set(result["before"]), "make() loaded no new pool"
     assert all(n == 1 for asked in result["seen"] for n in asked.values()), result["seen"]
+
+
+def test_warmup_runs_first_and_is_not_recorded() -> None:
+    """--warmup N: N untimed runs per (problem, strategy) before its first seed, with seeds
+    of their own, left out of the document."""
+    seen: list[int] = []
+
+    def make(problem: Any, seed: int) -> Any:
+        seen.append(seed)
+        return HpoCoreSession(problem, seed, "random")
+
+    register(StrategySpec("counted", make, ("hpo_core",), "test"))
+    try:
+        doc = run_benchmark(BenchConfig(("branin",), ("counted",), 4, (3, 4), warmup=2))
+    finally:
+        del STRATEGIES["counted"]
+    assert seen == [WARMUP_SEED, WARMUP_SEED + 1, 3, 4]
+    assert [r["seed"] for r in doc["runs"]] == [3, 4] and doc["config"]["warmup"] == 2
