@@ -149,7 +149,7 @@ def _command(args: argparse.Namespace, multifidelity: bool = False) -> list[str]
              + ([] if args.workers is None else ["--workers", args.workers]))
     cmd = ["hpo", "bench", "--problems", args.problems, "--strategies", args.strategies,
            *sizes, "--seeds", args.seeds, "--seed-start", args.seed_start]
-    if not multifidelity and args.warmup.strip() != "0":
+    if not multifidelity and _int("--warmup", args.warmup, 0):
         cmd += ["--warmup", args.warmup]
     if args.out is not None:
         cmd += ["--out", args.out]

@@ -69,6 +69,9 @@ def merge_documents(docs: Sequence[dict[str, Any]], names: Sequence[str]) -> dic
         if config.get("workers", 0) != first.get("workers", 0):
             raise HPOError(f"{name}: config.workers is {config.get('workers', 0)!r}, expected "
                            f"{first.get('workers', 0)!r} as in {names[0]}")
+        if config.get("warmup", 0) != first.get("warmup", 0):  # timings taken apart
+            raise HPOError(f"{name}: config.warmup is {config.get('warmup', 0)!r}, expected "
+                           f"{first.get('warmup', 0)!r} as in {names[0]}")
         for pname, entry in doc["problems"].items():
             if pname in problems and problems[pname] != entry:
                 raise HPOError(f"{name}: problem {pname!r} differs from its definition in an "
@@ -96,7 +99,8 @@ def merge_documents(docs: Sequence[dict[str, Any]], names: Sequence[str]) -> dic
                        "budget": (budgets[next(iter(budgets))] if len(set(budgets.values())) == 1
                                   else budgets),
                        "seeds": sorted({r["seed"] for r in runs}),
-                       "batch": first.get("batch", 1), "workers": first.get("workers", 0)},
+                       "batch": first.get("batch", 1), "workers": first.get("workers", 0),
+                       "warmup": first.get("warmup", 0)},
             "problems": problems, "runs": runs, "skipped": skipped,
             "report": analyze(runs, problems)}
 

@@ -113,6 +113,9 @@ class BenchConfig:
         if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or \
                 self.warmup < 0:
             raise HPOError(f"warmup: expected an int >= 0, got {self.warmup!r}")
+        if self.warmup and max(self.seeds) >= WARMUP_SEED:
+            raise HPOError(f"warmup: the warm-up runs take seeds from {WARMUP_SEED} on; expected "
+                           f"measured seeds below it, got up to {max(self.seeds)}")
         if self.workers and self.batch > 1:
             raise HPOError(f"workers: {self.workers} asynchronous workers cannot be combined "
                            f"with batch {self.batch}; expected one of them")

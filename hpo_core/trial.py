@@ -18,7 +18,7 @@ FINISHED = ("completed", "failed", "stopped")
 _WITH_VALUE = ("completed", "stopped")
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class Trial:
     """One evaluation of one point.
 

@@ -125,7 +125,7 @@ def speed(n_trials: int = 100_000, problem: str = "branin_mf", n_workers: int = 
                       "wall_seconds": round(time.perf_counter() - t0, 2)}
     # the machine's speed in the same run: the simulator alone, with an idle optimizer
     t0 = time.perf_counter()
-    idle = idle_run(n_trials)
+    idle = idle_run(n_trials, n_workers)
     out["simulator_only"] = {"n_trials": idle.n_trials, "n_reports": idle.n_reports,
                              "wall_seconds": round(time.perf_counter() - t0, 2)}
     return out

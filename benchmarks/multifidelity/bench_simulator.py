@@ -49,8 +49,8 @@ class _Idle:
         return None
 
 
-def _run(n_trials: int) -> SimResult:
-    return simulate(_PROBLEM, lambda problem, seed: _Idle(), n_workers=8, seed=0,
+def _run(n_trials: int, n_workers: int = 8) -> SimResult:
+    return simulate(_PROBLEM, lambda problem, seed: _Idle(), n_workers=n_workers, seed=0,
                     max_trials=n_trials)
 
 

@@ -12,9 +12,10 @@ from hpo_core.benchmarks.runner import BenchConfig, run_benchmark, write_results
 
 
 def _doc(tmp_path: Path, name: str, problems: tuple[str, ...], strategies: tuple[str, ...],
-         budget: int, seeds: tuple[int, ...]) -> str:
+         budget: int, seeds: tuple[int, ...], warmup: int = 0) -> str:
     path = tmp_path / name
-    write_results(run_benchmark(BenchConfig(problems, strategies, budget, seeds)), path)
+    write_results(run_benchmark(BenchConfig(problems, strategies, budget, seeds,
+                                            warmup=warmup)), path)
     return str(path)
 
 
@@ -47,6 +48,13 @@ def test_refuses_overlaps_and_conflicts(tmp_path: Path,
     assert "run ('branin', 'random', 1) is also in" in capsys.readouterr().err
     assert main([a, c]) == 2
     assert "problem 'branin' ran with budget 7, expected 5" in capsys.readouterr().err
+    warm = _doc(tmp_path, "warm.json", ("branin",), ("random",), 5, (4,), warmup=1)
+    assert main([a, warm]) == 2  # timings with and without a warm-up do not mix
+    assert "config.warmup is 1, expected 0" in capsys.readouterr().err
+    out = tmp_path / "w.json"
+    assert main(["-o", str(out), warm]) == 0 and json.loads(out.read_text())["config"][
+        "warmup"] == 1
+    capsys.readouterr()
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"format": "something else"}))
     assert main([a, str(bad)]) == 2

@@ -175,6 +175,7 @@ def test_summary_of_nothing() -> None:
     ({"batch": 0}, "batch: expected an int >= 1, got 0"),
     ({"batch": True}, "batch: expected an int >= 1, got True"),
     ({"warmup": -1}, "warmup: expected an int >= 0, got -1"),
+    ({"warmup": 1, "seeds": (999_999, 1_000_000)}, "warmup: the warm-up runs take seeds"),
 ])
 def test_config_validation(kwargs: dict[str, Any], match: str) -> None:
     args = {"problems": ("branin",), "strategies": ("random",), "budget": 5, "seeds": (0,),
