@@ -419,9 +419,8 @@ class Optimizer:
                 return "stop"
             decision = "continue"
             if self._stopper is not None:
-                loss = value if self._objective == "minimize" else -value
                 try:
-                    decision = self._stopper.observe(t.id, step, loss, last)
+                    decision = self._stopper.observe(t.id, step, self._loss(value), last)
                 except ValueError as e:  # the kernels' ReportError: a state the checks missed
                     raise OptimizerError(f"report: trial {t.id}: {e}") from e
             reports.append([step, value])

@@ -142,7 +142,6 @@ class SearchSpace:
         self._params: dict[str, Param] = dict(params)
         self._free = [n for n, p in self._params.items() if not p.is_fixed]
         self._fixed = {n: _fixed_value(p) for n, p in self._params.items() if p.is_fixed}
-        self._all_free = not self._fixed  # then self._free lists every parameter, in order
         self._amt_source: dict[str, Any] | None = None
 
     # ---- description
@@ -242,7 +241,7 @@ class SearchSpace:
         """The point of a unit-cube array of shape ``(dims,)`` (closed cube, boundaries too)."""
         values = self._check_unit(u)
         params = self._params
-        if self._all_free:
+        if not self._fixed:  # then self._free lists every parameter, in order
             return {n: params[n].from_unit(ui)  # type: ignore[union-attr]
                     for n, ui in zip(self._free, values, strict=True)}
         out = dict(self._fixed)
