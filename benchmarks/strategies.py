@@ -98,6 +98,11 @@ register(StrategySpec("bayesian-fantasies",
                                                            pending="fantasies"),
                       ("hpo_core", "numpy", "jax"),
                       "hpo_core Bayesian with pending trials as sampled fantasies"))
+register(StrategySpec("bayesian-margin",
+                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                           plateaus="margin"),
+                      ("hpo_core", "numpy", "jax"),
+                      "hpo_core Bayesian with the plateau margin (option plateaus='margin')"))
 register(StrategySpec("bayesian-tabu",
                       lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
                                                            plateaus="tabu"),

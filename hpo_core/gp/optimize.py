@@ -63,6 +63,9 @@ class AcqConfig(NamedTuple):
     use_ucb: jax.Array  # () bool: UCB instead of log-EI
     beta: jax.Array  # () UCB exploration weight
     max_iter: jax.Array  # () L-BFGS iterations per refinement round
+    #: () log-EI counts improvement below the incumbent minus this margin (standardized
+    #: target units): 0 is plain log-EI; the strategy raises it on plateaus.
+    margin: jax.Array | float = 0.0
 
 
 def incumbent(state: GPState) -> jax.Array:
@@ -187,7 +190,7 @@ def optimize_acquisition(state: GPState, key: jax.Array, pool: jax.Array, cube: 
     """
     d = state.x.shape[1]
     k_shift, k_pick, k_noise = jax.random.split(key, 3)
-    best = incumbent(state)
+    best = incumbent(state) - config.margin
     plateau_r2 = None if ties is None else plateau_radii(state, ties)
 
     def acq(points: jax.Array) -> jax.Array:

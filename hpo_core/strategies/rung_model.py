@@ -140,8 +140,10 @@ class RungModelSampler:
     def _use_level(self, level: int, warm_start: dict[str, Any] | None = None) -> BayesianStrategy:
         if self._model is None or self._level != level:
             self._level = level
+            # Plain log-EI, whatever the Bayesian default: the plateau margin counts repeats
+            # in trial order, which the stand-ins here do not follow.
             self._model = BayesianStrategy(self._space, self._seed, n_initial=1,
-                                           warm_start=warm_start)
+                                           warm_start=warm_start, plateaus="off")
         return self._model
 
     def state(self) -> dict[str, Any] | None:

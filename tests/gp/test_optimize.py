@@ -79,3 +79,35 @@ def test_ucb_option_runs(seed):
                                          jnp.asarray(sobol_table(512, 4)), cube, config,
                                          n_starts=4, n_pool_out=8)
     assert np.all(np.isfinite(np.asarray(scores)))
+
+
+def test_margin_trades_the_incumbent_neighbourhood_for_uncertainty(seed):
+    """``AcqConfig.margin`` lowers log-EI's reference: with a margin of 3 standardized units
+    the chosen point has a larger posterior variance than plain log-EI's, and its score is
+    log-EI below the incumbent minus the margin."""
+    rng = np.random.default_rng(seed)
+    cells = (np.arange(4) + 0.5) / 4
+    grid = np.array([(a, b) for a in cells for b in cells])  # the square covered coarsely
+    near = 0.3 + 0.03 * rng.standard_normal((10, 2))  # and the basin finely
+    x = np.clip(np.vstack([grid, near]), 0.0, 1.0)
+    y = np.sum((x - 0.3) ** 2, axis=1) + 0.3 * np.sin(9.0 * x[:, 0])
+    state = gp.fit(make_data(x, y), jax.random.key(seed), gp.default_prior(2))
+    cube = gp.CubeSpec(jnp.array([True, True]), jnp.zeros((0,), dtype=int),
+                       jnp.zeros((0, 1)), jnp.zeros((0, 1), dtype=bool))
+    pool = jnp.asarray(sobol_table(512, 2))
+
+    def choose(margin):
+        config = gp.AcqConfig(jnp.asarray(False), jnp.asarray(1.0), jnp.asarray(15),
+                              jnp.asarray(margin))
+        xs, scores = gp.optimize_acquisition(state, jax.random.key(0), pool, cube, config,
+                                             n_starts=4, n_pool_out=8)
+        return np.asarray(xs[:1]), float(scores[0]), config
+
+    plain, _, _ = choose(0.0)
+    wide, score, config = choose(3.0)
+    _, var_plain = gp.posterior(state, jnp.asarray(plain))
+    _, var_wide = gp.posterior(state, jnp.asarray(wide))
+    assert float(var_wide[0]) > 4.0 * float(var_plain[0])
+    reference = gp.optimize.incumbent(state) - 3.0
+    direct = gp.optimize.acquisition_values(state, jnp.asarray(wide), reference, config)
+    assert np.isclose(float(direct[0]), score)

@@ -13,7 +13,7 @@ from hpo_core import gp
 from hpo_core.errors import OptimizerError
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
-from hpo_core.strategies.bayesian import initial_design_size
+from hpo_core.strategies.bayesian import initial_design_size, stagnant_repeats
 
 
 def branin(p):
@@ -216,7 +216,8 @@ def test_options_are_checked_and_round_trip():
         Optimizer(space, "bayesian", seed=0, compile_ahead="yes")
     with pytest.raises(OptimizerError, match="pending must be one of"):
         Optimizer(space, "bayesian", seed=0, pending="liar")
-    with pytest.raises(OptimizerError, match="plateaus must be 'tabu' or 'off', got 'on'"):
+    with pytest.raises(OptimizerError,
+                       match=r"plateaus must be one of \['off', 'margin', 'tabu'\], got 'on'"):
         Optimizer(space, "bayesian", seed=0, plateaus="on")
     opt = Optimizer(space, "bayesian", seed=0, n_initial=3, compile_ahead=False)
     assert opt.state_dict()["options"]["n_initial"] == 3
@@ -224,9 +225,10 @@ def test_options_are_checked_and_round_trip():
     assert opt.state_dict()["options"]["plateaus"] == "off"
 
 
-def test_plateau_tabu_changes_suggestions_only_once_values_tie():
-    """Option ``plateaus="tabu"`` reaches the acquisition: the same suggestions as without it
-    while every value is distinct, other ones after two trials returned the same value."""
+def test_plateau_options_change_suggestions_only_once_values_tie():
+    """Options ``plateaus="tabu"`` and ``"margin"`` reach the acquisition: the same suggestions
+    as plain log-EI (``"off"``) while every value is distinct, other ones once trials return
+    the same value."""
 
     def run(mode, fn):
         opt = Optimizer(SearchSpace({"x0": Continuous(0.0, 1.0), "x1": Continuous(0.0, 1.0)}),
@@ -244,9 +246,24 @@ def test_plateau_tabu_changes_suggestions_only_once_values_tie():
     def flat(p):  # the whole left half ties
         return 0.0 if p["x0"] < 0.5 else 1.0 + p["x1"]
 
-    assert run("off", smooth) == run("tabu", smooth)
-    off, tabu = run("off", flat), run("tabu", flat)
-    assert off[:6] == tabu[:6] and off[6:] != tabu[6:]
+    plain = run("off", smooth)
+    assert run("tabu", smooth) == plain and run("margin", smooth) == plain
+    off, tabu, margin = run("off", flat), run("tabu", flat), run("margin", flat)
+    assert off[:6] == tabu[:6] == margin[:6]
+    assert off[6:] != tabu[6:] and off[6:] != margin[6:]
+
+
+def test_stagnant_repeats_counts_ties_after_the_first_best():
+    nan = float("nan")
+    assert stagnant_repeats(np.array([3.0, 2.0, 1.0, 0.5])) == 0  # no ties
+    assert stagnant_repeats(np.array([5.0])) == 0 and stagnant_repeats(np.array([])) == 0
+    # best 1.0 first seen at index 1; after it 5.0 (seen), 1.0 (seen), 7.0 (new), 7.0 (seen)
+    assert stagnant_repeats(np.array([5.0, 1.0, 5.0, 1.0, 7.0, 7.0])) == 3
+    # ties before the best do not count, a new best starts the count again
+    assert stagnant_repeats(np.array([5.0, 5.0, 5.0, 1.0, 2.0])) == 0
+    assert stagnant_repeats(np.array([2.0, 2.0, 1.0, 2.0, 0.5, 2.0])) == 1
+    # failed trials (NaN) are skipped; values within 1e-12 relative tie, 1e-9 do not
+    assert stagnant_repeats(np.array([1.0, nan, 1.0 + 1e-15, 1.0 + 1e-9])) == 1
 
 
 _PARAMS = st.sampled_from([
