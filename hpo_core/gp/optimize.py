@@ -63,8 +63,8 @@ class AcqConfig(NamedTuple):
     use_ucb: jax.Array  # () bool: UCB instead of log-EI
     beta: jax.Array  # () UCB exploration weight
     max_iter: jax.Array  # () L-BFGS iterations per refinement round
-    #: () log-EI counts improvement below the incumbent minus this margin (standardized
-    #: target units): 0 is plain log-EI; the strategy raises it on plateaus.
+    #: () log-EI counts improvement below the incumbent minus this margin (in units of the
+    #: warped, standardized targets): 0 is plain log-EI; UCB ignores it.
     margin: jax.Array | float = 0.0
 
 

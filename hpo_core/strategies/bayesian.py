@@ -10,8 +10,9 @@ Phases:
        seeds 0-39, 11 runs with the earlier fixed-seed direction numbers and 15 with the
        Sobol sequence do, within seed noise of each other, Mann-Whitney p = 0.44).
     2. Model phase: a GP on every observed trial (failed ones count as the worst value),
-       conditioned on the pending trials with the Kriging believer (each pending point enters
-       with the posterior mean as its value), so parallel asks and ``ask_batch`` spread out;
+       conditioned on the pending trials (option ``pending``: by default log-EI averaged
+       over joint posterior draws of their values, or the Kriging believer, each pending
+       point at its posterior mean), so parallel asks and ``ask_batch`` spread out;
        the next point maximizes log-EI (or UCB) over the cube (:mod:`hpo_core.gp.optimize`),
        skipping any candidate that decodes to an observed or pending point.
 
@@ -24,23 +25,27 @@ smooths over) and about 100 of the 128 values repeated an earlier one. Two remed
 options, neither the default (plain log-EI, ``plateaus="off"``), because each loses elsewhere
 (benchmarks/RESULTS.md, "Real tasks"):
 
-- ``plateaus="margin"``: a repeat is a trial that taught the model nothing. Once the best
-  value is in, every later trial whose value exactly ties an earlier one (rounded to 1e-12
-  relative, as :func:`tie_groups`) raises log-EI's margin by ``MARGIN_STEP`` standardized
-  units, up to ``MARGIN_CAP`` (:func:`stagnant_repeats`); improvement counts below the
+- ``plateaus="margin"`` (log-EI only): a repeat is a trial that taught the model nothing.
+  Counting in trial-id order from the first trial with the best value, every later trial
+  whose value ties an earlier one (12 significant digits,
+  :mod:`hpo_core.strategies.plateaus`) raises log-EI's margin by ``MARGIN_STEP`` units of
+  the model's warped, standardized targets, up to ``MARGIN_CAP``
+  (:func:`~hpo_core.strategies.plateaus.stagnant_repeats`); improvement counts below the
   incumbent minus the margin, so the small variance around the incumbent's plateau stops
-  winning against the large variance of unexplored regions. A new best resets it. Smooth
-  objectives never tie, so there it is plain log-EI suggestion for suggestion (tested).
-  Sequentially it beats random search on ``dt_wine`` (median 0.280, p = 0.026) where plain
-  log-EI loses, but it gives up the local refinement ``svm_breast`` needs (its error rate
-  ties everywhere), and at q=8 it is behind plain log-EI on three of the six tasks and
-  ahead on none.
+  winning against the large variance of unexplored regions. A new best starts the count
+  again (trials asked before it and told after it count at once). Smooth objectives never
+  tie, so there it is plain log-EI suggestion for suggestion (tested). Sequentially it
+  beats random search on ``dt_wine`` (median 0.280, p = 0.026) where plain log-EI loses,
+  but it gives up the local refinement ``svm_breast`` needs (its error rate ties
+  everywhere) and trails plain log-EI on ``rf_wine``; at q=8 its median is behind plain
+  log-EI's on four of the six tasks and ahead on none.
 - ``plateaus="tabu"``: observed trials whose values tie are one plateau: each holds a ball
   reaching half way to its nearest tie (in the kernel's lengthscale-scaled distance) and the
   acquisition gets a soft tabu on the balls (:func:`hpo_core.gp.optimize.plateau_radii`). It
   cut the repeats of the incumbent but sent the search into unexplored parts of the worst
-  plateau (up to 45 of 128 trials on single-leaf trees), significantly worse than plain
-  log-EI on ``dt_wine_noisy`` at q=8 (p = 0.014) and not significantly better anywhere.
+  plateau (up to 45 of 128 trials on single-leaf trees): at q=8 significantly worse than
+  plain log-EI on ``dt_wine_noisy`` (p = 0.014) and not significantly better anywhere;
+  sequentially better on ``dt_wine`` (p = 0.028).
 
 Refit policy: the hyperparameters are refit (MAP, several restarts in one compiled call, one
 of them warm-started from the previous fit) at every ask while fewer than ``REFIT_ALWAYS``
@@ -90,6 +95,7 @@ from hpo_core.errors import OptimizerError
 from hpo_core.space import Categorical, Integer, SearchSpace
 from hpo_core.strategies.base import History, rng_for
 from hpo_core.strategies.gp_cache import Precompiler, enable_caches
+from hpo_core.strategies.plateaus import stagnant_repeats, tie_groups
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
 
@@ -176,9 +182,10 @@ class BayesianStrategy:
             posterior mean, the Kriging believer); either way the posterior variance is
             that of the model with the pending rows in.
         plateaus: ``"off"`` (default): plain log-EI; ``"margin"``: log-EI's margin grows
-            with the values that repeat an earlier one since the last improvement; ``"tabu"``:
-            observed trials whose values tie mark a plateau the acquisition avoids (see
-            "Plateaus" in the module docstring: both measured, neither better overall).
+            with the values that repeat an earlier one since the best was first seen
+            (log-EI only); ``"tabu"``: observed trials whose values tie mark a plateau the
+            acquisition avoids (see "Plateaus" in the module docstring: both measured,
+            neither better overall).
     """
 
     name = "bayesian"
@@ -209,6 +216,9 @@ class BayesianStrategy:
         if plateaus not in PLATEAU_MODES:
             raise OptimizerError(f"{what}: plateaus must be one of {list(PLATEAU_MODES)!r}, "
                                  f"got {plateaus!r}")
+        if plateaus == "margin" and acquisition != "log_ei":
+            raise OptimizerError(f"{what}: plateaus='margin' widens log-EI's margin and needs "
+                                 f"acquisition='log_ei', got acquisition={acquisition!r}")
         self._pending = pending
         self._plateaus = plateaus
         self._space = space
@@ -323,8 +333,9 @@ class BayesianStrategy:
                 else None)  # off: the program without the tabu
         config = core["config"]
         if self._plateaus == "margin":
-            config = config._replace(margin=jax.numpy.asarray(
-                min(MARGIN_CAP, MARGIN_STEP * stagnant_repeats(y[:n_obs]))))
+            # a Python float: the precompiled programs take a weakly typed scalar here
+            margin = float(min(MARGIN_CAP, MARGIN_STEP * stagnant_repeats(y[:n_obs])))
+            config = config._replace(margin=jax.numpy.asarray(margin))
         xs, _ = gp.optimize_acquisition(state, key, _pool(core, size), core["cube"], config,
                                         ties, rounds=core["rounds"])
         u = np.empty(space.dims)
@@ -357,7 +368,8 @@ class BayesianStrategy:
                                     core["rounds"], (name,), LATE_FIT_ITERATIONS, stored_only,
                                     self._plateaus == "tabu")
             kind = "stored" if stored_only else "build"
-            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}:{self._plateaus}", job)
+            tabu = self._plateaus == "tabu"  # "off" and "margin" share the programs
+            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}:{tabu}", job)
 
     def _needs_refit(self, n_obs: int) -> bool:
         if self._fit is None:
@@ -444,47 +456,6 @@ def _previous_bucket(size: int) -> int:
     while b < size:
         below, b = b, _bucket(b + 1)
     return below
-
-
-def _tie_keys(y: np.ndarray) -> np.ndarray:
-    """Finite values of ``y`` rounded to 12 decimals of the largest magnitude (equal keys:
-    tied values)."""
-    ok = y[np.isfinite(y)]
-    scale = max(float(np.max(np.abs(ok))), 1e-300) if ok.size else 1.0
-    return np.round(ok / scale, 12)
-
-
-def stagnant_repeats(y: np.ndarray) -> int:
-    """How many observed values (``y`` in trial order, lower is better; NaN for failed
-    trials, which are skipped) after the first observation of the best value exactly tie an
-    earlier value (:func:`tie_groups`' rounding): trials that found nothing new."""
-    keys = _tie_keys(y)
-    if keys.size < 2:
-        return 0
-    first_best = int(np.argmin(keys))  # argmin: the first occurrence
-    seen = set(keys[:first_best + 1].tolist())
-    repeats = 0
-    for k in keys[first_best + 1:].tolist():
-        repeats += k in seen
-        seen.add(k)
-    return repeats
-
-
-def tie_groups(y: np.ndarray, size: int) -> np.ndarray:
-    """``(size,)`` int64: the same id ``>= 0`` on observed rows whose values ``y`` are equal
-    once rounded to 12 decimals of the largest magnitude (so 1e-15 apart ties, 1e-9 apart
-    does not), -1 on the others and on failed, pending and padded rows."""
-    groups = np.full(size, -1, dtype=np.int64)
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return groups
-    scale = max(float(np.max(np.abs(y[ok]))), 1e-300)
-    keys = np.round(np.where(ok, y, 0.0) / scale, 12)
-    _, inverse, counts = np.unique(keys[ok], return_inverse=True, return_counts=True)
-    idx = np.nonzero(ok)[0]
-    tied = counts[inverse] >= 2
-    groups[idx[tied]] = inverse[tied]
-    return groups
 
 
 def _jax_key(gen: np.random.Generator) -> Any:

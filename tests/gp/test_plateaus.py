@@ -8,7 +8,7 @@ import numpy as np
 
 from hpo_core import gp
 from hpo_core.gp.optimize import acquisition_values, incumbent, plateau_radii
-from hpo_core.strategies.bayesian import tie_groups
+from hpo_core.strategies.plateaus import tie_groups
 from hpo_core.strategies.quasirandom import sobol_table
 from tests.gp.conftest import make_data
 
@@ -22,6 +22,8 @@ def test_tie_groups_mark_equal_observed_values_only() -> None:
     assert list(groups[[3, 4, 6, 7, 8, 9]]) == [-1] * 6  # failed, unique, padding
     assert list(tie_groups(np.array([1.0, 2.0, 3.0]), 4)) == [-1] * 4
     assert list(tie_groups(np.array([np.nan, np.nan]), 2)) == [-1, -1]
+    # each value rounds on its own scale: a huge one does not make small distinct ones tie
+    assert list(tie_groups(np.array([1e12, 0.3801, 0.38, 0.38]), 4)) == [-1, -1, 0, 0]
 
 
 def _plateau_state():

@@ -13,7 +13,8 @@ from hpo_core import gp
 from hpo_core.errors import OptimizerError
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
-from hpo_core.strategies.bayesian import initial_design_size, stagnant_repeats
+from hpo_core.strategies.bayesian import initial_design_size
+from hpo_core.strategies.plateaus import stagnant_repeats
 
 
 def branin(p):
@@ -264,6 +265,44 @@ def test_stagnant_repeats_counts_ties_after_the_first_best():
     assert stagnant_repeats(np.array([2.0, 2.0, 1.0, 2.0, 0.5, 2.0])) == 1
     # failed trials (NaN) are skipped; values within 1e-12 relative tie, 1e-9 do not
     assert stagnant_repeats(np.array([1.0, nan, 1.0 + 1e-15, 1.0 + 1e-9])) == 1
+    # a huge value (a sentinel for a broken configuration) makes no small values tie
+    assert stagnant_repeats(np.array([1e12, 0.5, 0.4, 0.3, 0.2, 0.1])) == 0
+    assert stagnant_repeats(np.array([1e9, 0.38, 0.3801, 0.3802])) == 0
+
+
+def test_plateau_margin_is_direction_blind_round_trips_and_compiles_nothing_new():
+    """With ``plateaus="margin"``: the programs plain log-EI compiled for the bucket serve a
+    non-zero margin; maximizing ``-f`` suggests what minimizing ``f`` does; the option
+    survives save/load with the same next suggestion; UCB refuses the margin."""
+    space = SearchSpace({"x0": Continuous(0.0, 1.0), "x1": Continuous(0.0, 1.0)})
+
+    def flat(p):  # the whole left half ties
+        return 0.0 if p["x0"] < 0.5 else 1.0 + p["x1"]
+
+    def run(objective, sign, n, plateaus="margin"):
+        opt = Optimizer(space, "bayesian", objective=objective, seed=5, n_initial=6,
+                        compile_ahead=False, plateaus=plateaus)
+        points = []
+        for _ in range(n):
+            t = opt.ask()
+            points.append((t.params["x0"], t.params["x1"]))
+            opt.tell(t, sign * flat(t.params))
+        return opt, points
+
+    run("minimize", 1.0, 12, plateaus="off")  # compiles the 16-row bucket with margin 0
+    before = gp.build_counts()
+    opt, low = run("minimize", 1.0, 12)  # every model ask sees 6..11 rows: the same bucket
+    after = gp.build_counts()
+    for name in ("fit", "optimize_acquisition"):
+        assert after.get(name, 0) == before.get(name, 0), name
+    values = np.array([t.value for t in opt.trials])
+    assert stagnant_repeats(values[:-1]) > 0  # the asks ran with a non-zero margin
+    assert run("maximize", -1.0, 12)[1] == low
+    loaded = Optimizer.from_state_dict(opt.state_dict())
+    assert loaded.state_dict()["options"]["plateaus"] == "margin"
+    assert loaded.ask().params == opt.ask().params
+    with pytest.raises(OptimizerError, match="plateaus='margin' widens log-EI's margin"):
+        Optimizer(space, "bayesian", seed=0, plateaus="margin", acquisition="ucb")
 
 
 _PARAMS = st.sampled_from([
