@@ -211,7 +211,7 @@ def sagemaker_frame(source: Any) -> pd.DataFrame:
     folder = getattr(source, "directory", source)
     if not isinstance(folder, str | os.PathLike) or not is_job_dir(Path(folder)):
         raise ReportError(f"expected a TuningJob or a tuning-job directory, got {source!r}")
-    store = Store(folder)
+    store = Store(Path(folder))
     try:
         rows = summaries(store)
     finally:

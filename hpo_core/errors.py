@@ -101,6 +101,8 @@ class JobConfigErrors(JobConfigError):
     """Several problems of one job document, found in one pass (document order as read).
     ``errors`` holds each one; ``path`` is the first one's."""
 
+    errors: tuple[JobConfigError, ...]
+
     def __init__(self, errors: list[JobConfigError]) -> None:
         flat: list[JobConfigError] = []
         for e in errors:

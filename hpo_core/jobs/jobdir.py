@@ -76,7 +76,7 @@ def storage_error(path: Path, e: BaseException) -> StorageError:
 
 def ran_here(directory: Path) -> list[str]:
     """Names of the training jobs that left a log or a directory in ``directory``, sorted."""
-    names = set()
+    names: set[str] = set()
     logs, jobs = directory / LOGS, directory / TRAINING_JOBS
     if logs.is_dir():
         names.update(p.stem for p in logs.iterdir() if p.suffix == ".log")

@@ -160,14 +160,14 @@ class MetricScraper:
             self._note(name, why)
         updates = []
         for name, captured in found.values:
-            value, why = to_float(captured)
+            value, reason = to_float(captured)
             if value is None:
                 shown = _short(captured)
                 if name == self.objective:
-                    self._fail(f"objective metric {name!r}: captured {shown}, {why}, from "
+                    self._fail(f"objective metric {name!r}: captured {shown}, {reason}, from "
                                f"line {found.line.strip()!r}")
                 else:
-                    self._note(name, f"captured {shown}, {why}: value skipped")
+                    self._note(name, f"captured {shown}, {reason}: value skipped")
                 continue
             step = self.steps.get(name, 0) + 1
             self.steps[name] = step

@@ -57,8 +57,10 @@ class LocalTuningSession(_base()):  # type: ignore[misc]
         kwargs.setdefault("default_bucket", "hpo-local")
         super().__init__(boto_session=boto_session, **kwargs)
         folder = root if root is not None else os.environ.get("HPO_SAGEMAKER_ROOT", "hpo-runs")
-        self.sagemaker_client = LocalTuningClient(folder, fallback=self.sagemaker_client)
-        config = dict(self.config or {})
+        # the SDK's session sets these attributes untyped in its __init__
+        base = self.sagemaker_client  # type: ignore[has-type]
+        self.sagemaker_client = LocalTuningClient(folder, fallback=base)
+        config = dict(self.config or {})  # type: ignore[has-type]
         config["local"] = {**config.get("local", {}), "local_code": True}
         self.config = config
 

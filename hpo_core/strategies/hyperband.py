@@ -90,7 +90,7 @@ class HyperbandStrategy:
         if max_resource is None:
             raise OptimizerError("strategy 'hyperband': max_resource is required (an int, or "
                                  "the name of a static int hyperparameter such as 'epochs')")
-        self._options = {"max_resource": max_resource, "min_resource": min_resource,
+        self._options: dict[str, Any] = {"max_resource": max_resource, "min_resource": min_resource,
                          "eta": eta, "mode": mode, "n_brackets": n_brackets, "sampler": sampler}
         if bracket_weights is not None:
             self._options["bracket_weights"] = bracket_weights
