@@ -123,8 +123,8 @@ SMALL_POOL_FROM = 256
 #: most of the mean per-trial overhead at n = 51-100; at 64 that mean fell from 11-13 ms to
 #: 7-8 ms with median regrets within seed noise on the six synthetic problems (10 seeds).
 FULL_FIT_LIMIT = 64
-#: Plateau margin (option ``plateaus="margin"``): log-EI's margin grows by this much
-#: (standardized target units) per repeated value since the best was first observed, and
+#: Plateau margin (option ``plateaus="margin"``): log-EI's margin grows by this much (units
+#: of the warped, standardized targets) per repeated value since the best was first seen, and
 #: stops at ``MARGIN_CAP`` (where log-EI's choice is close to that of the posterior variance).
 MARGIN_STEP = 0.3
 MARGIN_CAP = 3.0

@@ -90,8 +90,9 @@ class HyperbandStrategy:
         if max_resource is None:
             raise OptimizerError("strategy 'hyperband': max_resource is required (an int, or "
                                  "the name of a static int hyperparameter such as 'epochs')")
-        self._options: dict[str, Any] = {"max_resource": max_resource, "min_resource": min_resource,
-                         "eta": eta, "mode": mode, "n_brackets": n_brackets, "sampler": sampler}
+        self._options: dict[str, Any] = {
+            "max_resource": max_resource, "min_resource": min_resource, "eta": eta, "mode": mode,
+            "n_brackets": n_brackets, "sampler": sampler}
         if bracket_weights is not None:
             self._options["bracket_weights"] = bracket_weights
         if uniform_share:

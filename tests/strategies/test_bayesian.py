@@ -263,7 +263,7 @@ def test_stagnant_repeats_counts_ties_after_the_first_best():
     # ties before the best do not count, a new best starts the count again
     assert stagnant_repeats(np.array([5.0, 5.0, 5.0, 1.0, 2.0])) == 0
     assert stagnant_repeats(np.array([2.0, 2.0, 1.0, 2.0, 0.5, 2.0])) == 1
-    # failed trials (NaN) are skipped; values within 1e-12 relative tie, 1e-9 do not
+    # failed trials (NaN) are skipped; 12 significant digits: 1e-15 apart tie, 1e-9 do not
     assert stagnant_repeats(np.array([1.0, nan, 1.0 + 1e-15, 1.0 + 1e-9])) == 1
     # a huge value (a sentinel for a broken configuration) makes no small values tie
     assert stagnant_repeats(np.array([1e12, 0.5, 0.4, 0.3, 0.2, 0.1])) == 0
