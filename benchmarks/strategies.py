@@ -108,6 +108,12 @@ register(StrategySpec("bayesian-tabu",
                                                            plateaus="tabu"),
                       ("hpo_core", "numpy", "jax"),
                       "hpo_core Bayesian with the plateau tabu (option plateaus='tabu')"))
+register(StrategySpec("bayesian-ls025",
+                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                           min_lengthscale=0.025),
+                      ("hpo_core", "numpy", "jax"),
+                      "hpo_core Bayesian with every lengthscale floor at 0.025 (the model "
+                      "before min_lengthscale)"))
 # Peers: each session imports its library only when a run is made (optional extras).
 register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
                       "Optuna TPESampler through study.ask/tell", peer=True))

@@ -70,7 +70,7 @@ class Prior(NamedTuple):
 
     ls_loc: jax.Array  # LogNormal location of each lengthscale
     ls_scale: jax.Array  # LogNormal scale
-    ls_floor: jax.Array  # lengthscales are ls_floor + exp(t)
+    ls_floor: jax.Array  # () or (d,): lengthscales are ls_floor + exp(t)
     var_shape: jax.Array  # Gamma(shape, rate) on the signal variance
     var_rate: jax.Array
     noise_loc: jax.Array  # LogNormal on the noise variance
@@ -117,9 +117,13 @@ def bucket_size(n: int) -> int:
     return size
 
 
-def default_prior(dims: int, deterministic: bool = False) -> Prior:
+def default_prior(dims: int, deterministic: bool = False,
+                  ls_floor: Any = None) -> Prior:
     """BoTorch's 2024 dimension-scaled lengthscale prior LogNormal(sqrt2 + log(d)/2, sqrt3),
-    a 0.025 lengthscale floor, Gamma(2, 1) signal variance, LogNormal(-8, 2) noise >= 1e-6.
+    a lengthscale floor (``ls_floor``: a number or one per dimension; default 0.025
+    everywhere, a scalar; the Bayesian strategy passes one per dimension, see
+    :mod:`hpo_core.strategies.lengthscales`), Gamma(2, 1) signal variance, LogNormal(-8, 2)
+    noise >= 1e-6.
 
     The noise prior (median 3e-4 of the standardized variance, mode 6e-6) leans towards
     small noise, as Optuna's Gamma(1.1, 30) does: with LogNormal(-4, 1) the fit settled near
@@ -127,7 +131,11 @@ def default_prior(dims: int, deterministic: bool = False) -> Prior:
     final regret over 10 seeds, 50 trials, this change alone: Hartmann6 0.0095 -> 0.0041,
     Branin 4.5e-4 -> 3.8e-5); a noisy objective still gets its noise from the likelihood."""
     f = jnp.float64
-    return Prior(f(math.sqrt(2.0) + 0.5 * math.log(max(dims, 1))), f(math.sqrt(3.0)), f(0.025),
+    floor = f(0.025) if ls_floor is None else jnp.asarray(ls_floor, dtype=jnp.float64)
+    if floor.ndim not in (0, 1) or (floor.ndim == 1 and floor.shape[0] != dims):
+        raise ValueError(f"ls_floor: expected a number or {dims} numbers, got shape "
+                         f"{floor.shape}")
+    return Prior(f(math.sqrt(2.0) + 0.5 * math.log(max(dims, 1))), f(math.sqrt(3.0)), floor,
                  f(2.0), f(1.0), f(-8.0), f(2.0), f(1e-6), jnp.asarray(bool(deterministic)))
 
 

@@ -42,6 +42,7 @@ from hpo_core.errors import OptimizerError
 from hpo_core.space import SearchSpace
 from hpo_core.strategies.base import History, rng_for
 from hpo_core.strategies.bayesian import BayesianStrategy
+from hpo_core.strategies.lengthscales import LOWEST_LENGTHSCALE
 from hpo_core.strategies.random import RandomStrategy
 from hpo_core.trial import Trial
 
@@ -141,9 +142,12 @@ class RungModelSampler:
         if self._model is None or self._level != level:
             self._level = level
             # Plain log-EI, whatever the Bayesian default: the plateau margin counts repeats
-            # in trial order, which the stand-ins here do not follow.
+            # in trial order, which the stand-ins here do not follow. The lengthscale floor
+            # of the multi-fidelity measurements (0.025 everywhere): the 0.1 floor of
+            # continuous coordinates was measured on single-fidelity tasks only.
             self._model = BayesianStrategy(self._space, self._seed, n_initial=1,
-                                           warm_start=warm_start, plateaus="off")
+                                           warm_start=warm_start, plateaus="off",
+                                           min_lengthscale=LOWEST_LENGTHSCALE)
         return self._model
 
     def state(self) -> dict[str, Any] | None:
