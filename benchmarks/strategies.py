@@ -86,34 +86,29 @@ register(StrategySpec("random", _random, ("hpo_core", "numpy"),
                       "hpo_core random search (uniform in the unit cube)"))
 register(StrategySpec("grid", _grid, ("hpo_core", "numpy"),
                       "hpo_core grid search (finite spaces only; first parameter slowest)"))
-register(StrategySpec("bayesian", lambda problem, seed: HpoCoreSession(problem, seed, "bayesian"),
-                      ("hpo_core", "numpy", "jax"), "hpo_core Bayesian optimization (JAX GP)"))
-register(StrategySpec("bayesian-believer",
-                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
-                                                           pending="believer"),
-                      ("hpo_core", "numpy", "jax"),
-                      "hpo_core Bayesian with pending trials as Kriging believers"))
-register(StrategySpec("bayesian-fantasies",
-                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
-                                                           pending="fantasies"),
-                      ("hpo_core", "numpy", "jax"),
-                      "hpo_core Bayesian with pending trials as sampled fantasies"))
-register(StrategySpec("bayesian-margin",
-                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
-                                                           plateaus="margin"),
-                      ("hpo_core", "numpy", "jax"),
-                      "hpo_core Bayesian with the plateau margin (option plateaus='margin')"))
-register(StrategySpec("bayesian-tabu",
-                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
-                                                           plateaus="tabu"),
-                      ("hpo_core", "numpy", "jax"),
-                      "hpo_core Bayesian with the plateau tabu (option plateaus='tabu')"))
-register(StrategySpec("bayesian-ls025",
-                      lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
-                                                           min_lengthscale=0.025),
-                      ("hpo_core", "numpy", "jax"),
-                      "hpo_core Bayesian with every lengthscale floor at 0.025 (the model "
-                      "before min_lengthscale)"))
+
+
+def _bayesian(name: str, description: str, **options: Any) -> None:
+    """Register our Bayesian strategy with strategy ``options`` under ``name``."""
+    register(StrategySpec(name, lambda problem, seed: HpoCoreSession(problem, seed, "bayesian",
+                                                                     **options),
+                          ("hpo_core", "numpy", "jax"), description))
+
+
+_bayesian("bayesian", "hpo_core Bayesian optimization (JAX GP)")
+_bayesian("bayesian-believer", "hpo_core Bayesian with pending trials as Kriging believers",
+          pending="believer")
+_bayesian("bayesian-fantasies", "hpo_core Bayesian with pending trials as sampled fantasies",
+          pending="fantasies")
+_bayesian("bayesian-spread1", "hpo_core Bayesian with full posterior draws as the pending "
+          "trials' fantasies (fantasy_spread=1.0, the default before 2026-12-07)",
+          fantasy_spread=1.0)
+_bayesian("bayesian-margin", "hpo_core Bayesian with the plateau margin (option "
+          "plateaus='margin')", plateaus="margin")
+_bayesian("bayesian-tabu", "hpo_core Bayesian with the plateau tabu (option plateaus='tabu')",
+          plateaus="tabu")
+_bayesian("bayesian-ls025", "hpo_core Bayesian with every lengthscale floor at 0.025 (the "
+          "model before min_lengthscale)", min_lengthscale=0.025)
 # Peers: each session imports its library only when a run is made (optional extras).
 register(StrategySpec("optuna-tpe", optuna_session("tpe"), ("optuna",),
                       "Optuna TPESampler through study.ask/tell", peer=True))

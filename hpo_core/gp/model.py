@@ -427,21 +427,23 @@ def _fantasy_shifts(state: GPState, pending: jax.Array, key: jax.Array) -> jax.A
 
 @entry_point
 def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior, key: jax.Array,
-                         sampled: jax.Array) -> GPState:
+                         spread: jax.Array) -> GPState:
     """Add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in ``state.x``);
     hyperparameters unchanged.
 
     Every pending row enters with the posterior mean as its target (the Kriging believer),
     which sets the posterior variance exactly: it does not depend on the values. With
-    ``sampled`` (a bool array), ``fantasy`` also holds :data:`FANTASIES` joint posterior draws
-    of the pending values (keyed by ``key``), so that the acquisition can average over what
-    the pending trials may return instead of believing the mean."""
+    ``spread`` ``()`` above 0, ``fantasy`` also holds :data:`FANTASIES` joint posterior draws
+    of the pending values (keyed by ``key``) around that mean, their deviations scaled by
+    ``spread`` (1: draws from the posterior; 0: every fantasy is the mean, the believer), so
+    that the acquisition can average over what the pending trials may return instead of
+    believing the mean."""
     pending = pending & ~state.mask
     z = jnp.where(pending, posterior_mean(state, state.x), state.z)
     out = _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
                  prior)
-    use = sampled & jnp.any(pending)
-    shifts = jax.lax.cond(use, lambda: _fantasy_shifts(state, pending, key),
+    use = (spread > 0) & jnp.any(pending)
+    shifts = jax.lax.cond(use, lambda: spread * _fantasy_shifts(state, pending, key),
                           lambda: jnp.zeros_like(out.fantasy))
     fantasy = cho_solve((out.chol, True), shifts)
     return out._replace(fantasy=jnp.where(use, fantasy, 0.0))

@@ -17,7 +17,8 @@ Notation: levels ``L_0 < ... < L_{K-1}`` are the decision rungs of the Hyperband
   model rung ``L``; trials left below ``L`` (stopped, paused, or told early) enter with their
   last value instead (learning curves mostly improve with resource, so it is a pessimistic
   stand-in), failed ones as failed (the worst value), and running ones that have not reached
-  ``L`` as pending points (Kriging believer, so parallel asks spread out). Every trial's point
+  ``L`` as pending points (sampled fantasies at full spread, ``fantasy_spread=1.0``, so
+  parallel asks spread out). Every trial's point
   is excluded from the proposals (``History.used_keys``).
 - Why the stand-ins: with the model-rung values alone, the trials the rungs stop are invisible
   to the GP, which keeps proposing into the regions it has just seen stopped. Measured with
@@ -57,6 +58,9 @@ MIN_RUNG_POINTS = 6
 #: (without a cap a run that stops many trials fed ~250 rows to every ask: 372 s for one
 #: crossing_lc run on 2 busy cores, against ~2 s for the ~80 rows of hartmann6_mf).
 MAX_MODEL_POINTS = 64
+#: The fantasies' spread of the rung model (option ``fantasy_spread`` of the Bayesian
+#: strategy): full posterior draws, as before the single-fidelity default became 0.5.
+FULL_SPREAD = 1.0
 #: Trials that stopped, paused or finished below a level enter the model with their last value.
 _LEFT_BELOW = ("stopped", "paused", "completed")
 
@@ -143,11 +147,14 @@ class RungModelSampler:
             self._level = level
             # Plain log-EI, whatever the Bayesian default: the plateau margin counts repeats
             # in trial order, which the stand-ins here do not follow. The lengthscale floor
-            # of the multi-fidelity measurements (0.025 everywhere): the 0.1 floor of
-            # continuous coordinates was measured on single-fidelity tasks only.
+            # of the multi-fidelity measurements (0.025 everywhere) and the fantasies' spread
+            # the rung model had before that option existed (1.0): the 0.1 floor of
+            # continuous coordinates and the 0.5 spread were measured on single-fidelity
+            # problems only.
             self._model = BayesianStrategy(self._space, self._seed, n_initial=1,
                                            warm_start=warm_start, plateaus="off",
-                                           min_lengthscale=LOWEST_LENGTHSCALE)
+                                           min_lengthscale=LOWEST_LENGTHSCALE,
+                                           fantasy_spread=FULL_SPREAD)
         return self._model
 
     def state(self) -> dict[str, Any] | None:

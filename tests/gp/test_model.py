@@ -110,7 +110,7 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     state = jax.jit(gp.fit)(data, jax.random.key(seed), prior)
     pending = (jnp.arange(size) >= len(y)) & (jnp.arange(size) < len(y) + 2)
     key = jax.random.key(seed)
-    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(False))
+    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.0))
     p = data.x[len(y):len(y) + 2]
     m0, v0 = gp.posterior(state, p)
     m1, v1 = gp.posterior(cond, p)
@@ -120,12 +120,23 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     assert not np.any(np.asarray(cond.fantasy))  # the believer: every fantasy is the mean
     # Sampled fantasies: same variance; at the pending points the means spread around the
     # believer's by about the prior posterior sd (half of the draws mirror the other half).
-    fant = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(True))
+    fant = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(1.0))
     means, v2 = jax.jit(gp.posterior_fantasies)(fant, p)
     assert np.allclose(v2, v1) and means.shape == (2, gp.model.FANTASIES)
     assert np.allclose(means.mean(axis=1), m1, atol=1e-6)
     sd = np.asarray(means).std(axis=1)
     assert np.all(sd > 0.2 * np.sqrt(v0)) and np.all(sd < 3.0 * np.sqrt(v0))
+    # A spread below 1 scales every fantasy's deviation from the believer's mean (the same
+    # draws: same key), here and anywhere else.
+    half = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.5))
+    q = jnp.concatenate([p, jnp.asarray([[0.5, 0.5], [0.2, 0.8]])])
+    full_means, _ = gp.posterior_fantasies(fant, q)
+    half_means, v3 = gp.posterior_fantasies(half, q)
+    base, _ = gp.posterior(cond, q)
+    assert np.allclose(v3, gp.posterior(cond, q)[1])
+    assert np.allclose(np.asarray(half_means) - np.asarray(base)[:, None],
+                       0.5 * (np.asarray(full_means) - np.asarray(base)[:, None]), atol=1e-9)
+    assert np.ptp(np.asarray(half_means)[:2], axis=1).min() > 0  # not the believer
     plain, _ = gp.posterior_fantasies(state, p)  # no pending rows: one column repeated
     assert np.allclose(plain, np.asarray(m0)[:, None])
 

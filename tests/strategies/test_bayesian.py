@@ -111,6 +111,35 @@ def test_pending_trials_same_order_same_suggestions_across_save_and_load(tmp_pat
     assert [t.params for t in a.trials] == [t.params for t in c.trials]
 
 
+@pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.5, float("nan"), float("inf"), True, "0.5",
+                                 None])
+def test_bad_fantasy_spread_names_field_value_and_range(bad):
+    space = SearchSpace({"x": Continuous(0.0, 1.0)})
+    with pytest.raises(OptimizerError, match=r"fantasy_spread must be a number in \(0, 1\]") as e:
+        Optimizer(space, "bayesian", seed=0, fantasy_spread=bad)
+    assert repr(bad) in str(e.value)
+
+
+def test_fantasy_spread_is_an_option_kept_by_save_and_load_and_changes_pending_suggestions(
+        tmp_path):
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    default = Optimizer(space, "bayesian", seed=4)
+    assert default.state_dict()["options"]["fantasy_spread"] == 0.5
+    full = Optimizer(space, "bayesian", seed=4, fantasy_spread=1.0)
+    _async_run(default, branin, 10)
+    _async_run(full, branin, 10)
+    # the same initial design, then different fantasies of the three pending trials
+    n0 = initial_design_size(2)
+    assert [t.params for t in default.trials[:n0]] == [t.params for t in full.trials[:n0]]
+    assert [t.params for t in default.trials] != [t.params for t in full.trials]
+    full.save(tmp_path / "opt.json")
+    again = Optimizer.load(tmp_path / "opt.json")
+    assert again.state_dict()["options"]["fantasy_spread"] == 1.0
+    _async_run(full, branin, 3)
+    _async_run(again, branin, 3)
+    assert [t.params for t in full.trials] == [t.params for t in again.trials]
+
+
 def test_pending_suggestions_spread_out():
     # A batch with pending points must not pile up next to the first one (it did while the
     # log-EI incumbent ignored the believer rows: nearest pair 0.006 apart on ackley10).
