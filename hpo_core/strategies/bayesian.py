@@ -19,22 +19,24 @@ Phases:
 Pending trials (options ``pending`` and ``fantasy_spread``): every tuning job runs trials in
 parallel, so most asks see other trials still running. Their rows enter the GP with the
 hyperparameters of the observed rows (the posterior variance does not depend on their
-values). ``"fantasies"`` (default) draws 16 joint posterior samples of their latent values (8
-and their mirrors, keyed by seed and trial) and averages EI over them, each fantasy against
-its own incumbent (the lowest posterior mean over every row, pending ones included: with the
-incumbent of the observed rows alone the next points piled up next to a pending point
-believed to improve; measured again: every synthetic problem worse, e.g. ackley10 q=4 16.8
-against 8.78). ``fantasy_spread`` scales each fantasy's deviation from the posterior mean:
-1.0 is a posterior draw, the principled value for the batch's expected improvement, but it
-pushes the points after the first towards exploration (a fantasy in which a pending point
-improves lowers that fantasy's incumbent, and the neighbourhood of the best, where a
-finite budget pays off, loses most); the default 0.5 keeps the batch spread out and closer
-to what the sequential search would do. Measured on the six synthetic problems at q=4 and
-with 4 asynchronous workers, 10 seeds each (benchmarks/RESULTS.md, "Fantasy spread"): 0.5
-beat 1.0 in 79 of 120 seed-paired runs (sign test p = 0.00067; mean -0.096 in log10
-regret; rosenbrock8 with 4 workers 9 of 10, 606 against 1780); 0.25 and the believer
-(0) gained as much on average but less consistently (74 and 69 of 120, worse than 1.0 on
-ackley10). ``"believer"`` gives every pending row its posterior mean (no fantasies).
+values). ``"fantasies"`` (default) draws 16 joint posterior samples of their latent values
+(8 and their mirrors, keyed by seed and trial) and averages EI over them, each fantasy
+against its own incumbent (the lowest posterior mean over every row, pending ones included:
+with the incumbent of the observed rows alone the next points piled up next to a pending
+point believed to improve; measured again on 2026-12-07: at q=4 every synthetic problem's
+median worse, e.g. ackley10 16.8 against 8.78). ``fantasy_spread`` scales each fantasy's
+deviation from the posterior mean: 1.0 is a posterior draw, the principled value for the
+batch's expected improvement, but it pushes the points after the first towards exploration
+(a fantasy in which a pending point improves lowers that fantasy's incumbent, and the
+neighbourhood of the best, where a finite budget pays off, loses most); the default 0.5
+keeps the batch spread out and closer to what the sequential search would do. Measured on
+the six synthetic problems at q=4 and with 4 asynchronous workers, 10 seeds each
+(benchmarks/RESULTS.md, "Fantasy spread"): 0.5 beat 1.0 in 79 of 120 seed-paired runs (sign
+test p = 0.00067; mean -0.096 in log10 regret; rosenbrock8 with 4 workers 9 of 10, 606
+against 1780); 0.25 and the believer (0) gained as much on average but less consistently (74
+and 69 of 120, worse than 1.0 on ackley10). On the six scikit-learn tasks at q=8 0.5 and 1.0
+are no different seed by seed (18 runs better, 11 worse). ``"believer"`` gives every pending
+row its posterior mean (no fantasies).
 
 Lengthscale floor (option ``min_lengthscale``, :mod:`hpo_core.strategies.lengthscales`): a
 continuous coordinate's lengthscale is at least 0.1 of the cube (an integer one's at least
