@@ -112,7 +112,7 @@ def run_compiles(trials: int, seed: int = 0) -> dict[str, Any]:
     from hpo_core import Optimizer
     from hpo_core.benchmarks.problems import PROBLEMS
     from hpo_core.gp import bucket_size, build_counts, compile_counts, reset_compile_counts
-    from hpo_core.strategies.bayesian import _precompiler
+    from hpo_core.strategies.gp_cache import shared_precompiler
 
     problem = PROBLEMS["hartmann6"]
     reset_compile_counts()
@@ -124,7 +124,7 @@ def run_compiles(trials: int, seed: int = 0) -> dict[str, Any]:
         opt.tell(trial, problem(trial.params))
         buckets.add(bucket_size(i + 1))
     seconds = time.perf_counter() - t0
-    _precompiler().wait()  # builds ahead for a bucket the run did not reach count as well
+    shared_precompiler().wait()  # builds ahead for a bucket the run did not reach count as well
     best = opt.best
     return {"trials": trials, "seconds": seconds,
             "buckets": sorted(buckets), "traces": dict(sorted(compile_counts().items())),

@@ -38,51 +38,13 @@ and 69 of 120, worse than 1.0 on ackley10). On the six scikit-learn tasks at q=8
 are no different seed by seed (18 runs better, 11 worse). ``"believer"`` gives every pending
 row its posterior mean (no fantasies).
 
-Lengthscale floor (option ``min_lengthscale``, :mod:`hpo_core.strategies.lengthscales`): a
-continuous coordinate's lengthscale is at least 0.1 of the cube (an integer one's at least
-its cell, ``1 / k``, between 0.025 and 0.1; a categorical one's 0.025). With 0.025 everywhere
-(the model up to 2026-12-04) the fit on a decision tree went to 0.04 on ``max_features``, a
-step function with unrelated levels: every point a little away from the trials looked
-unexplored, the inside of the incumbent's plateau included, and log-EI kept sampling it.
-With the floor, ``hpo bench`` on the six real tasks beats random search on all six
-sequentially (``dt_wine`` 0.271, p = 0.046, where the old floor lost: 0.362) and on five of
-six at q=8 (``dt_wine`` p = 0.012, was 0.12; ``svm_breast`` p = 0.080 on seeds 0-9, was
-0.013, the same over 30 seeds: p = 0.51 between the two); the synthetic suite is within
-seed noise (levy10 and ackley10 over 30 seeds: p = 0.54 and 0.43); figures in
-benchmarks/RESULTS.md, "Real tasks". Integer cells keep their own floor: a 40-value
-``n_neighbors`` at 0.1 lost four of ten k-NN runs at q=8.
+Lengthscale floor (option ``min_lengthscale``): continuous coordinates keep their GP
+lengthscale at or above 0.1 of the cube, integer and categorical ones their own cell; why,
+and what it changed on the real tasks: :mod:`hpo_core.strategies.lengthscales`.
 
-Plateaus: real objectives are flat over wide regions (every tree with a large minimum leaf
-size is the same single leaf; an error rate moves in steps of one example), and log-EI next
-to the incumbent stays high however often the same value comes back: in 128 trials of a
-decision tree on wine (``hpo bench`` task ``dt_wine``) 60-90 went to one value of
-``max_features`` (it draws a random feature subset per value, a step the stationary kernel
-smooths over) and about 100 of the 128 values repeated an earlier one. Two remedies are
-options, neither the default (plain log-EI, ``plateaus="off"``), because each loses elsewhere
-(benchmarks/RESULTS.md, "Real tasks"; both measured with the 0.025 lengthscale floor, before
-the 0.1 floor above fixed ``dt_wine`` without them):
-
-- ``plateaus="margin"`` (log-EI only): a repeat is a trial that taught the model nothing.
-  Counting in trial-id order from the first trial with the best value, every later trial
-  whose value ties an earlier one (12 significant digits,
-  :mod:`hpo_core.strategies.plateaus`) raises log-EI's margin by ``MARGIN_STEP`` units of
-  the model's warped, standardized targets, up to ``MARGIN_CAP``
-  (:func:`~hpo_core.strategies.plateaus.stagnant_repeats`); improvement counts below the
-  incumbent minus the margin, so the small variance around the incumbent's plateau stops
-  winning against the large variance of unexplored regions. A new best starts the count
-  again (trials asked before it and told after it count at once). Smooth objectives never
-  tie, so there it is plain log-EI suggestion for suggestion (tested). Sequentially it
-  beats random search on ``dt_wine`` (median 0.280, p = 0.026) where plain log-EI loses,
-  but it gives up the local refinement ``svm_breast`` needs (its error rate ties
-  everywhere) and trails plain log-EI on ``rf_wine``; at q=8 its median is behind plain
-  log-EI's on four of the six tasks and ahead on none.
-- ``plateaus="tabu"``: observed trials whose values tie are one plateau: each holds a ball
-  reaching half way to its nearest tie (in the kernel's lengthscale-scaled distance) and the
-  acquisition gets a soft tabu on the balls (:func:`hpo_core.gp.optimize.plateau_radii`). It
-  cut the repeats of the incumbent but sent the search into unexplored parts of the worst
-  plateau (up to 45 of 128 trials on single-leaf trees): at q=8 significantly worse than
-  plain log-EI on ``dt_wine_noisy`` (p = 0.014) and not significantly better anywhere;
-  sequentially better on ``dt_wine`` (p = 0.028).
+Plateaus (option ``plateaus``, default ``"off"``): two remedies for objectives that are flat
+over wide regions, ``"margin"`` and ``"tabu"``, measured and kept as options, neither the
+default: :mod:`hpo_core.strategies.plateaus`.
 
 Refit policy: the hyperparameters are refit (MAP, several restarts in one compiled call, one
 of them warm-started from the previous fit) at every ask while fewer than ``REFIT_ALWAYS``
@@ -104,17 +66,9 @@ recompiles as trials accumulate. XLA's own CPU threads are process-wide: set
 ``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"`` before
 importing jax to pin them (the library never sets environment variables).
 
-Compilation: each size bucket needs its own executables (:mod:`hpo_core.gp.tracing`). The
-strategy builds them ahead on one background thread (option ``compile_ahead``, default on):
-the first GP bucket while the initial design runs; the next bucket from the program store as
-soon as a bucket is entered (a load), or compiled once the observations are half way through
-the current bucket; and, at the first ask of a bucket, the acquisition optimizer while the ask
-itself builds the model fit. Caches (:mod:`hpo_core.strategies.gp_cache`): the first Bayesian
-strategy of a process keeps the traced programs in ``$XDG_CACHE_HOME/hpo_core/gp-programs`` and
-points JAX's persistent compilation cache at ``$XDG_CACHE_HOME/hpo_core/jax`` (default
-``~/.cache/hpo_core``) when the user has configured none, so a later process loads instead of
-tracing and compiling. Opt out with the option ``jax_cache=False``; configuring
-``jax_compilation_cache_dir`` yourself keeps JAX's cache where you put it.
+Compilation and caches: each size bucket needs its own executables, built ahead on one
+background thread (option ``compile_ahead``) and kept on disk (option ``jax_cache``): see
+:mod:`hpo_core.strategies.gp_cache`.
 
 Float64: using this strategy imports :mod:`hpo_core.gp`, which enables ``jax_enable_x64``.
 """
@@ -123,21 +77,26 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from typing import Any
 
 import numpy as np
 
-from hpo_core.errors import OptimizerError
 from hpo_core.space import Categorical, Integer, SearchSpace
 from hpo_core.strategies.base import History, rng_for
-from hpo_core.strategies.gp_cache import Precompiler, enable_caches
+from hpo_core.strategies.bayesian_options import (
+    DEFAULT_FANTASY_SPREAD,
+    check_bayesian_options,
+    check_option_values,
+    initial_design_size,
+    read_warm_start,
+)
+from hpo_core.strategies.gp_cache import enable_caches, shared_precompiler
 from hpo_core.strategies.lengthscales import (
     DEFAULT_MIN_LENGTHSCALE,
     check_min_lengthscale,
     lengthscale_floors,
 )
-from hpo_core.strategies.plateaus import stagnant_repeats, tie_groups
+from hpo_core.strategies.plateaus import plateau_margin, tie_groups
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
 
@@ -165,34 +124,7 @@ SMALL_POOL_FROM = 256
 #: most of the mean per-trial overhead at n = 51-100; at 64 that mean fell from 11-13 ms to
 #: 7-8 ms with median regrets within seed noise on the six synthetic problems (10 seeds).
 FULL_FIT_LIMIT = 64
-#: Plateau margin (option ``plateaus="margin"``): log-EI's margin grows by this much (units
-#: of the warped, standardized targets) per repeated value since the best was first seen, and
-#: stops at ``MARGIN_CAP`` (where log-EI's choice is close to that of the posterior variance).
-MARGIN_STEP = 0.3
-MARGIN_CAP = 3.0
-#: Values of option ``plateaus``.
-PLATEAU_MODES = ("off", "margin", "tabu")
-_OPTIONS = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead", "warm_start",
-            "pending", "plateaus", "min_lengthscale", "fantasy_spread")
-#: How pending trials enter the model (option ``pending``).
-PENDING_METHODS = ("fantasies", "believer")
-#: Default of option ``fantasy_spread``: the fantasies' deviations from the posterior mean
-#: are half those of posterior draws (see "Pending trials" in the module docstring).
-DEFAULT_FANTASY_SPREAD = 0.5
 _OBSERVED = ("completed", "failed", "stopped")
-
-
-def initial_design_size(dims: int) -> int:
-    """``min(20, max(5, 2 * (dims + 1)))`` quasi-random points before the GP takes over."""
-    return min(20, max(5, 2 * (dims + 1)))
-
-
-def check_bayesian_options(options: dict[str, Any]) -> None:
-    """Raise :class:`OptimizerError` on an unknown option name."""
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise OptimizerError(f"strategy 'bayesian': unknown option(s) {unknown!r}; expected "
-                             f"some of {list(_OPTIONS)!r}")
 
 
 _CONTROLLER: Any = None
@@ -217,8 +149,8 @@ class BayesianStrategy:
         n_initial: quasi-random points before the GP (default :func:`initial_design_size`).
         acquisition: ``"log_ei"`` (default) or ``"ucb"``.
         ucb_beta: UCB exploration weight (``mean - sqrt(beta) * sd``).
-        jax_cache: enable the persistent compilation cache and the program store (see the
-            module docstring).
+        jax_cache: enable the persistent compilation cache and the program store
+            (:mod:`hpo_core.strategies.gp_cache`).
         compile_ahead: compile the next size bucket's entry points on a background thread.
         warm_start: ``{"n": observed count, "theta": [...]}`` of the last fit (restored by
             ``Optimizer.load``; leave it out otherwise).
@@ -232,7 +164,7 @@ class BayesianStrategy:
         plateaus: ``"off"`` (default): plain log-EI; ``"margin"``: log-EI's margin grows
             with the values that repeat an earlier one since the best was first seen
             (log-EI only); ``"tabu"``: observed trials whose values tie mark a plateau the
-            acquisition avoids (see "Plateaus" in the module docstring: both measured,
+            acquisition avoids (:mod:`hpo_core.strategies.plateaus`: both measured,
             neither better overall).
         min_lengthscale: the lengthscale floor of continuous coordinates, in unit-cube
             widths (default 0.1; integer coordinates keep ``1 / k`` for ``k`` values, at
@@ -248,37 +180,9 @@ class BayesianStrategy:
                  pending: str = "fantasies", plateaus: str = "off",
                  min_lengthscale: float = DEFAULT_MIN_LENGTHSCALE,
                  fantasy_spread: float = DEFAULT_FANTASY_SPREAD) -> None:
-        what = "strategy 'bayesian'"
-        if n_initial is not None and (isinstance(n_initial, bool) or not isinstance(
-                n_initial, int) or n_initial < 1):
-            raise OptimizerError(f"{what}: n_initial must be an int >= 1 or None, got "
-                                 f"{n_initial!r}")
-        if acquisition not in ("log_ei", "ucb"):
-            raise OptimizerError(f"{what}: acquisition must be 'log_ei' or 'ucb', got "
-                                 f"{acquisition!r}")
-        if isinstance(ucb_beta, bool) or not isinstance(ucb_beta, int | float) or not (
-                math.isfinite(ucb_beta) and ucb_beta >= 0):
-            raise OptimizerError(f"{what}: ucb_beta must be a finite number >= 0, got "
-                                 f"{ucb_beta!r}")
-        if not isinstance(jax_cache, bool):
-            raise OptimizerError(f"{what}: jax_cache must be a bool, got {jax_cache!r}")
-        if not isinstance(compile_ahead, bool):
-            raise OptimizerError(f"{what}: compile_ahead must be a bool, got {compile_ahead!r}")
-        if pending not in PENDING_METHODS:
-            raise OptimizerError(f"{what}: pending must be one of {list(PENDING_METHODS)!r}, "
-                                 f"got {pending!r}")
-        if isinstance(fantasy_spread, bool) or not isinstance(fantasy_spread, int | float) or \
-                not 0.0 < fantasy_spread <= 1.0:  # also refuses nan
-            raise OptimizerError(f"{what}: fantasy_spread must be a number in (0, 1] (the "
-                                 f"fantasies' spread relative to posterior draws), got "
-                                 f"{fantasy_spread!r}")
-        if plateaus not in PLATEAU_MODES:
-            raise OptimizerError(f"{what}: plateaus must be one of {list(PLATEAU_MODES)!r}, "
-                                 f"got {plateaus!r}")
-        if plateaus == "margin" and acquisition != "log_ei":
-            raise OptimizerError(f"{what}: plateaus='margin' widens log-EI's margin and needs "
-                                 f"acquisition='log_ei', got acquisition={acquisition!r}")
-        self._min_lengthscale = check_min_lengthscale(min_lengthscale, what)
+        check_option_values(n_initial, acquisition, ucb_beta, jax_cache, compile_ahead,
+                            pending, plateaus, fantasy_spread)
+        self._min_lengthscale = check_min_lengthscale(min_lengthscale, "strategy 'bayesian'")
         self._pending = pending
         self._fantasy_spread = float(fantasy_spread)
         self._plateaus = plateaus
@@ -290,7 +194,7 @@ class BayesianStrategy:
         self._ucb_beta = float(ucb_beta)
         self._jax_cache = jax_cache
         self._compile_ahead = compile_ahead
-        self._fit: tuple[int, np.ndarray] | None = _read_warm_start(warm_start, space.dims)
+        self._fit: tuple[int, np.ndarray] | None = read_warm_start(warm_start, space.dims)
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}  # derived cache: trial id -> row
         self._core: Any = None  # the GP machinery, built on first use
 
@@ -399,7 +303,7 @@ class BayesianStrategy:
         config = core["config"]
         if self._plateaus == "margin":
             # a Python float: the precompiled programs take a weakly typed scalar here
-            margin = float(min(MARGIN_CAP, MARGIN_STEP * stagnant_repeats(y[:n_obs])))
+            margin = plateau_margin(y[:n_obs])
             config = config._replace(margin=jax.numpy.asarray(margin))
         xs, _ = gp.optimize_acquisition(state, key, _pool(core, size), core["cube"], config,
                                         ties, rounds=core["rounds"])
@@ -434,7 +338,7 @@ class BayesianStrategy:
                                     self._plateaus == "tabu")
             kind = "stored" if stored_only else "build"
             tabu = self._plateaus == "tabu"  # "off" and "margin" share the programs
-            _precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}:{tabu}", job)
+            shared_precompiler().submit(f"{core['tag']}:{size}:{name}:{kind}:{tabu}", job)
 
     def _needs_refit(self, n_obs: int) -> bool:
         if self._fit is None:
@@ -492,19 +396,6 @@ class BayesianStrategy:
         return self._core
 
 
-_PRECOMPILER: Precompiler | None = None
-
-
-def _precompiler() -> Precompiler:
-    """The process's one background compiler (executables are shared by every strategy)."""
-    global _PRECOMPILER
-    if _PRECOMPILER is None:
-        _PRECOMPILER = Precompiler()
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=_PRECOMPILER.reset)
-    return _PRECOMPILER
-
-
 def _pool(core: dict[str, Any], size: int) -> Any:
     """The acquisition pool for observations padded to ``size`` rows."""
     return core["pool"] if size <= SMALL_POOL_FROM else core["small_pool"]
@@ -528,21 +419,3 @@ def _jax_key(gen: np.random.Generator) -> Any:
     import jax
 
     return jax.random.key(int(gen.integers(0, 2**32)))
-
-
-def _read_warm_start(warm: Any, dims: int) -> tuple[int, np.ndarray] | None:
-    if warm is None:
-        return None
-    what = "strategy 'bayesian': warm_start"
-    try:
-        n = warm["n"]
-        theta = np.asarray(warm["theta"], dtype=np.float64)
-    except (TypeError, KeyError, ValueError) as e:
-        raise OptimizerError(f"{what}: expected {{'n': int, 'theta': [floats]}}, got "
-                             f"{warm!r}") from e
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise OptimizerError(f"{what}: 'n' must be an int >= 0, got {n!r}")
-    if theta.shape != (dims + 2,) or not np.all(np.isfinite(theta)):
-        raise OptimizerError(f"{what}: 'theta' must hold {dims + 2} finite floats, got "
-                             f"{warm['theta']!r}")
-    return n, theta

@@ -11,6 +11,16 @@
   single-threaded GP leaves free). Before each job it checks that the main thread is still
   running: a process that ends drops the jobs not yet started and waits only for the one in
   progress (a few seconds at most), since an XLA compilation cannot be interrupted safely.
+
+The Bayesian strategy (:mod:`hpo_core.strategies.bayesian`) uses both. Each size bucket
+needs its own executables (:mod:`hpo_core.gp.tracing`); with option ``compile_ahead``
+(default on) it builds them on the :func:`shared_precompiler`: the first GP bucket while the
+initial design runs; the next bucket from the program store as soon as a bucket is entered (a
+load), or compiled once the observations are half way through the current bucket; and, at the
+first ask of a bucket, the acquisition optimizer while the ask itself builds the model fit.
+With option ``jax_cache`` (default on) the first Bayesian strategy of a process calls
+:func:`enable_caches`, so a later process loads instead of tracing and compiling; configuring
+``jax_compilation_cache_dir`` yourself keeps JAX's cache where you put it.
 """
 
 from __future__ import annotations
@@ -23,7 +33,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["FileExportStore", "Precompiler", "cache_base", "enable_caches", "source_fingerprint"]
+__all__ = ["FileExportStore", "Precompiler", "cache_base", "enable_caches", "shared_precompiler",
+           "source_fingerprint"]
 
 #: Persistent-cache threshold (seconds of compilation) when hpo_core owns the JAX cache: the
 #: smaller entry points (conditioning with fixed hyperparameters) compile in well under JAX's
@@ -173,3 +184,17 @@ class Precompiler:
             if not finished:  # a BaseException ended the worker: a later submit starts one
                 with self._lock:
                     self._running = False
+
+
+_SHARED: Precompiler | None = None
+
+
+def shared_precompiler() -> Precompiler:
+    """The process's one background compiler (executables are shared by every strategy); a
+    forked child starts with an empty one."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = Precompiler()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_SHARED.reset)
+    return _SHARED

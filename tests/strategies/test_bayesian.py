@@ -14,7 +14,7 @@ from hpo_core.errors import OptimizerError
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
 from hpo_core.strategies.bayesian import initial_design_size
-from hpo_core.strategies.plateaus import stagnant_repeats
+from hpo_core.strategies.plateaus import MARGIN_CAP, MARGIN_STEP, plateau_margin, stagnant_repeats
 
 
 def branin(p):
@@ -297,6 +297,15 @@ def test_stagnant_repeats_counts_ties_after_the_first_best():
     # a huge value (a sentinel for a broken configuration) makes no small values tie
     assert stagnant_repeats(np.array([1e12, 0.5, 0.4, 0.3, 0.2, 0.1])) == 0
     assert stagnant_repeats(np.array([1e9, 0.38, 0.3801, 0.3802])) == 0
+
+
+def test_plateau_margin_grows_per_repeat_and_stops_at_the_cap():
+    assert plateau_margin(np.array([3.0, 2.0, 1.0])) == 0.0
+    two = np.array([5.0, 1.0, 5.0, 1.0])  # two repeats after the best
+    assert plateau_margin(two) == pytest.approx(2 * MARGIN_STEP)
+    assert type(plateau_margin(two)) is float  # a weakly typed scalar for the programs
+    many = np.array([1.0] + [1.0] * 100)
+    assert plateau_margin(many) == MARGIN_CAP < 100 * MARGIN_STEP
 
 
 def test_plateau_margin_is_direction_blind_round_trips_and_compiles_nothing_new():

@@ -13,7 +13,7 @@ import pytest
 from hpo_core import Optimizer, gp
 from hpo_core.gp import tracing
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace
-from hpo_core.strategies import bayesian
+from hpo_core.strategies import gp_cache
 from hpo_core.strategies.gp_cache import FileExportStore, Precompiler, source_fingerprint
 
 
@@ -79,7 +79,7 @@ def test_the_first_gp_ask_finds_its_programs_compiled_ahead(monkeypatch, ahead, 
     for _ in range(6):
         t = opt.ask()
         opt.tell(t, _objective(t.params))
-    bayesian._precompiler().wait()
+    gp_cache.shared_precompiler().wait()
     before = gp.compile_counts()
     t = opt.ask()  # the first GP suggestion: bucket 16
     opt.tell(t, _objective(t.params))
@@ -97,11 +97,11 @@ def test_a_process_exits_cleanly_while_compiling_ahead(tmp_path: Path):
         "import pathlib, time\n"
         "from hpo_core import Optimizer\n"
         "from hpo_core.space import SearchSpace, Continuous\n"
-        "from hpo_core.strategies import bayesian\n"
+        "from hpo_core.strategies import gp_cache\n"
         "s = SearchSpace({f'x{i}': Continuous(0.0, 1.0) for i in range(7)})\n"
         "o = Optimizer(s, 'bayesian', seed=1)\n"
         "t = o.ask()\n"  # queues the first GP bucket's compilations
-        "pre = bayesian._precompiler()\n"
+        "pre = gp_cache.shared_precompiler()\n"
         "pre.submit('slow', lambda: time.sleep(1.0))\n"
         f"pre.submit('marker', lambda: pathlib.Path({str(marker)!r}).write_text('x'))\n"
         "print('asked', flush=True)\n")  # ... and the main thread ends at once
