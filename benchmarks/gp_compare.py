@@ -1,0 +1,166 @@
+"""Our GP against Optuna's on the same rows: ``python -m hpo_core.benchmarks.gp_compare``.
+
+When a peer's Bayesian optimizer beats ours on a problem, the question is whether its model
+predicts better or its search uses the model better. This tool separates the two: it runs our
+Bayesian strategy sequentially on a synthetic problem for ``--trials`` trials, fits our GP
+(:func:`hpo_core.gp.fit`, the strategy's priors and lengthscale floors, ``--floor`` as its
+``min_lengthscale``) and Optuna's
+GPSampler model (``optuna._gp``: its Matern-5/2 kernel, its default prior, values
+standardized as GPSampler does) to those same rows, and reports the fitted hyperparameters and
+how well each posterior mean ranks the true objective (Spearman correlation) on three test
+sets: uniform points of the cube, and Gaussian clouds of standard deviation 0.05 and 0.15
+(cube units) around the best trial, where the search spends its late trials.
+
+Optuna's GP module is private (``optuna._gp``, Optuna 4.x-5.x); when it is missing or its
+interface has changed, the tool says so and reports our model alone. Numeric spaces only
+(every synthetic problem but ``mixed``). Threads: run it with ``OMP_NUM_THREADS=1`` and
+``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`` like ``hpo bench``.
+
+Usage::
+
+    python -m hpo_core.benchmarks.gp_compare levy10 [--seed 0] [--trials 60] [--floor 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from hpo_core.benchmarks.problems import PROBLEMS, Problem
+from hpo_core.errors import HPOError
+
+__all__ = ["Fit", "compare", "fit_optuna", "fit_ours", "history", "main", "test_sets"]
+
+#: name, posterior mean (higher = worse, on the objective's own orientation), hyperparameters
+Fit = tuple[str, Callable[[np.ndarray], np.ndarray], dict[str, Any]]
+
+
+def history(problem: Problem, seed: int, trials: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(x (n, d) in the unit cube, y (n,))`` of a sequential Bayesian run (minimizing)."""
+    from hpo_core import Optimizer
+
+    if any(c.kind == "categorical" for c in problem.space.coordinates):
+        raise HPOError(f"gp_compare: problem {problem.name!r} has categorical parameters; "
+                       f"expected a numeric space")
+    opt = Optimizer(problem.space, strategy="bayesian", seed=seed)
+    for _ in range(trials):
+        trial = opt.ask()
+        opt.tell(trial, problem(trial.params))
+    x = np.array([problem.space.encode(t.params) for t in opt.trials])
+    return x, np.array([float(t.value) for t in opt.trials])
+
+
+def fit_ours(problem: Problem, x: np.ndarray, y: np.ndarray, floor: float) -> Fit:
+    """Our GP on ``x`` ``(n, d)``, ``y`` ``(n,)``: the strategy's priors and per-coordinate
+    lengthscale floors with ``min_lengthscale=floor``."""
+    import jax
+    import jax.numpy as jnp
+
+    from hpo_core import gp
+    from hpo_core.strategies.lengthscales import lengthscale_floors
+
+    n, d = x.shape
+    size = gp.bucket_size(n)
+    xp, yp = np.zeros((size, d)), np.zeros(size)
+    xp[:n], yp[:n] = x, y
+    data = gp.GPData(jnp.asarray(xp), jnp.asarray(yp), jnp.asarray(np.arange(size) < n),
+                     jnp.zeros(0))
+    floors = lengthscale_floors(problem.space, list(range(d)), floor)
+    state = gp.fit(data, jax.random.key(0), gp.default_prior(d, ls_floor=floors))
+
+    def mean(u: np.ndarray) -> np.ndarray:
+        return np.asarray(gp.posterior(state, jnp.asarray(u))[0])
+
+    return (f"ours (floor {floor:g})", mean,
+            {"lengthscales": np.asarray(state.ls), "signal": float(state.signal),
+             "noise": float(state.noise)})
+
+
+def fit_optuna(x: np.ndarray, y: np.ndarray) -> Fit:
+    """Optuna GPSampler's model on the same rows (it maximizes standardized ``-y``)."""
+    import torch
+    from optuna._gp import gp as ogp
+    from optuna._gp import prior as oprior
+
+    from hpo_core.benchmarks.peers import one_torch_thread
+
+    one_torch_thread()
+    z = (y - y.mean()) / max(float(y.std()), 1e-10)
+    model = ogp.fit_kernel_params(x, -z, np.zeros(x.shape[1], dtype=bool),
+                                  oprior.default_log_prior, oprior.DEFAULT_MINIMUM_NOISE_VAR,
+                                  False)
+
+    def mean(u: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return -model.posterior(torch.from_numpy(u))[0].numpy()
+
+    return ("optuna GPSampler", mean,
+            {"lengthscales": np.asarray(model.length_scales),
+             "signal": float(model.kernel_scale), "noise": float(model.noise_var)})
+
+
+def test_sets(x: np.ndarray, y: np.ndarray, seed: int = 0,
+              m: int = 2000) -> dict[str, np.ndarray]:
+    """Uniform points and two Gaussian clouds around the best row, each ``(m, d)``."""
+    rng = np.random.default_rng(seed)
+    best = x[int(np.argmin(y))]
+    d = x.shape[1]
+    return {"uniform": rng.random((m, d)),
+            "near best, sd 0.05": np.clip(best + 0.05 * rng.standard_normal((m, d)), 0.0, 1.0),
+            "near best, sd 0.15": np.clip(best + 0.15 * rng.standard_normal((m, d)), 0.0, 1.0)}
+
+
+def compare(problem: Problem, seed: int, trials: int, floor: float) -> str:
+    """The Markdown report (see the module docstring)."""
+    from scipy.stats import spearmanr
+
+    x, y = history(problem, seed, trials)
+    fits = [fit_ours(problem, x, y, floor)]
+    note = ""
+    try:
+        fits.append(fit_optuna(x, y))
+    except (ImportError, AttributeError, TypeError) as e:  # private API: absent or changed
+        note = f"\nOptuna's GP not compared: {type(e).__name__}: {e}\n"
+    sets = test_sets(x, y)
+    truth = {k: np.array([problem(problem.space.decode(u)) for u in v]) for k, v in sets.items()}
+    lines = [f"{problem.name}, seed {seed}, {trials} trials of our sequential run "
+             f"(best {y.min():.4g})", "",
+             "| model | " + " | ".join(f"Spearman, {k}" for k in sets)
+             + " | lengthscales | signal | noise |",
+             "|---|" + "---:|" * (len(sets) + 3)]
+    for name, mean, hyper in fits:
+        rho = [float(spearmanr(mean(u), truth[k])[0]) for k, u in sets.items()]
+        ls = " ".join(f"{v:.3g}" for v in hyper["lengthscales"])
+        lines.append(f"| {name} | " + " | ".join(f"{r:.3f}" for r in rho)
+                     + f" | {ls} | {hyper['signal']:.3g} | {hyper['noise']:.3g} |")
+    return "\n".join(lines) + "\n" + note
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hpo_core.benchmarks.gp_compare",
+                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("problem", help=f"one of {', '.join(PROBLEMS)}")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--floor", type=float, default=0.1,
+                        help="our lengthscale floor (the strategy's default for continuous "
+                             "coordinates: 0.1)")
+    args = parser.parse_args(argv)
+    if args.problem not in PROBLEMS:
+        parser.error(f"problem: expected one of {', '.join(PROBLEMS)}, got {args.problem!r}")
+    if args.trials < 3:
+        parser.error(f"--trials: expected an int >= 3, got {args.trials}")
+    if not 0.0 < args.floor <= 1.0:
+        parser.error(f"--floor: expected a number in (0, 1], got {args.floor}")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        print(compare(PROBLEMS[args.problem], args.seed, args.trials, args.floor))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
