@@ -103,6 +103,8 @@ _bayesian("bayesian-fantasies", "hpo_core Bayesian with pending trials as sample
 _bayesian("bayesian-spread1", "hpo_core Bayesian with full posterior draws as the pending "
           "trials' fantasies (fantasy_spread=1.0, the default before 2026-12-07)",
           fantasy_spread=1.0)
+_bayesian("bayesian-spread05", "hpo_core Bayesian with half-spread fantasies whether or not "
+          "values tie (fantasy_spread=0.5, the default of 2026-12-07)", fantasy_spread=0.5)
 _bayesian("bayesian-margin", "hpo_core Bayesian with the plateau margin (option "
           "plateaus='margin')", plateaus="margin")
 _bayesian("bayesian-tabu", "hpo_core Bayesian with the plateau tabu (option plateaus='tabu')",

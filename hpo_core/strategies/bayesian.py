@@ -28,15 +28,20 @@ median worse, e.g. ackley10 16.8 against 8.78). ``fantasy_spread`` scales each f
 deviation from the posterior mean: 1.0 is a posterior draw, the principled value for the
 batch's expected improvement, but it pushes the points after the first towards exploration
 (a fantasy in which a pending point improves lowers that fantasy's incumbent, and the
-neighbourhood of the best, where a finite budget pays off, loses most); the default 0.5
-keeps the batch spread out and closer to what the sequential search would do. Measured on
-the six synthetic problems at q=4 and with 4 asynchronous workers, 10 seeds each
-(benchmarks/RESULTS.md, "Fantasy spread"): 0.5 beat 1.0 in 79 of 120 seed-paired runs (sign
-test p = 0.00067; mean -0.096 in log10 regret; rosenbrock8 with 4 workers 9 of 10, 606
-against 1780); 0.25 and the believer (0) gained as much on average but less consistently (74
-and 69 of 120, worse than 1.0 on ackley10). On the six scikit-learn tasks at q=8 0.5 and 1.0
-are no different seed by seed (18 runs better, 11 worse). ``"believer"`` gives every pending
-row its posterior mean (no fantasies).
+neighbourhood of the best, where a finite budget pays off, loses most). On smooth objectives
+0.5 keeps the batch spread out and closer to what the sequential search would do: on the six
+synthetic problems at q=4 and with 4 asynchronous workers, 10 seeds each
+(benchmarks/RESULTS.md, "Fantasy spread"), 0.5 beat 1.0 in 79 of 120 seed-paired runs (sign
+test p = 0.00067; rosenbrock8 with 4 workers 9 of 10, 606 against 1780; 0.25 and the
+believer gained as much on average but less consistently). On objectives with flat regions
+the exploration is what pays: on the six scikit-learn tasks at q=8 a batch at 0.5 kept
+putting most of its 8 points on the incumbent's plateau (``dt_wine``, seed 0: 42 of the last
+80 trials at the incumbent's value) and trailed 1.0 in mean normalized score (0.555 against
+0.630 with Optuna's samplers in the comparison; 2026-12-08). Exact ties among observed values
+(12 significant digits, :func:`~hpo_core.strategies.plateaus.has_ties`) are what marks such
+an objective, so the default ``"auto"`` uses 0.5 while no two observed values tie and 1.0
+once two do; a number fixes it. ``"believer"`` gives every pending row its posterior mean
+(no fantasies).
 
 Lengthscale floor (option ``min_lengthscale``): continuous coordinates keep their GP
 lengthscale at or above 0.1 of the cube, integer and categorical ones their own cell; why,
@@ -85,6 +90,7 @@ from hpo_core.space import Categorical, Integer, SearchSpace
 from hpo_core.strategies.base import History, rng_for
 from hpo_core.strategies.bayesian_options import (
     DEFAULT_FANTASY_SPREAD,
+    auto_fantasy_spread,
     check_bayesian_options,
     check_option_values,
     initial_design_size,
@@ -96,7 +102,7 @@ from hpo_core.strategies.lengthscales import (
     check_min_lengthscale,
     lengthscale_floors,
 )
-from hpo_core.strategies.plateaus import plateau_margin, tie_groups
+from hpo_core.strategies.plateaus import has_ties, plateau_margin, tie_groups
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
 
@@ -158,9 +164,11 @@ class BayesianStrategy:
             averaged over joint fantasies of their values) or ``"believer"`` (their
             posterior mean, the Kriging believer); either way the posterior variance is
             that of the model with the pending rows in.
-        fantasy_spread: in ``(0, 1]``, the fantasies' deviation from the posterior mean
-            relative to posterior draws (default 0.5; 1.0 gives the model of 2026-12-06
-            and earlier; see "Pending trials" in the module docstring).
+        fantasy_spread: ``"auto"`` (default: 0.5 while no two observed values tie, 1.0
+            once two do) or a number in ``(0, 1]``: the fantasies' deviation from the
+            posterior mean relative to posterior draws (1.0 gives the model of 2026-12-06
+            and earlier, 0.5 that of 2026-12-07; see "Pending trials" in the module
+            docstring).
         plateaus: ``"off"`` (default): plain log-EI; ``"margin"``: log-EI's margin grows
             with the values that repeat an earlier one since the best was first seen
             (log-EI only); ``"tabu"``: observed trials whose values tie mark a plateau the
@@ -179,12 +187,13 @@ class BayesianStrategy:
                  compile_ahead: bool = True, warm_start: dict[str, Any] | None = None,
                  pending: str = "fantasies", plateaus: str = "off",
                  min_lengthscale: float = DEFAULT_MIN_LENGTHSCALE,
-                 fantasy_spread: float = DEFAULT_FANTASY_SPREAD) -> None:
+                 fantasy_spread: float | str = DEFAULT_FANTASY_SPREAD) -> None:
         check_option_values(n_initial, acquisition, ucb_beta, jax_cache, compile_ahead,
                             pending, plateaus, fantasy_spread)
         self._min_lengthscale = check_min_lengthscale(min_lengthscale, "strategy 'bayesian'")
         self._pending = pending
-        self._fantasy_spread = float(fantasy_spread)
+        self._fantasy_spread: float | str = (
+            fantasy_spread if fantasy_spread == "auto" else float(fantasy_spread))
         self._plateaus = plateaus
         self._space = space
         self._seed = seed
@@ -293,7 +302,7 @@ class BayesianStrategy:
         if pending:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             fkey = _jax_key(rng_for(self._seed, trial_id, "gp-fantasies"))
-            spread = self._fantasy_spread if self._pending == "fantasies" else 0.0
+            spread = self._spread(y[:n_obs]) if self._pending == "fantasies" else 0.0
             # a Python float, as precompile_bucket passes it (the same weakly typed scalar)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior, fkey,
                                             jax.numpy.asarray(spread))
@@ -314,6 +323,12 @@ class BayesianStrategy:
             if space.point_key(point) not in history.used_keys:
                 return point
         return RandomStrategy(space, self._seed).suggest(trial_id, history)
+
+    def _spread(self, y: np.ndarray) -> float:
+        """The fantasies' spread for observed values ``y`` (option ``fantasy_spread``)."""
+        if self._fantasy_spread == "auto":
+            return auto_fantasy_spread(has_ties(y))
+        return float(self._fantasy_spread)
 
     def _ahead(self, size: int, current: bool, stored_only: bool = False) -> None:
         """Queue the compilation of bucket ``size``'s entry points on the background thread;

@@ -29,8 +29,8 @@ import numpy as np
 from hpo_core.errors import OptimizerError
 
 __all__ = ["DEFAULT_FANTASY_SPREAD", "OPTION_NAMES", "PENDING_METHODS", "PLATEAU_MODES",
-           "check_bayesian_options", "check_option_values", "initial_design_size",
-           "read_warm_start"]
+           "SMOOTH_SPREAD", "TIED_SPREAD", "auto_fantasy_spread", "check_bayesian_options",
+           "check_option_values", "initial_design_size", "read_warm_start"]
 
 #: Every option the strategy takes.
 OPTION_NAMES = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead",
@@ -39,9 +39,14 @@ OPTION_NAMES = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ah
 PENDING_METHODS = ("fantasies", "believer")
 #: Values of option ``plateaus``.
 PLATEAU_MODES = ("off", "margin", "tabu")
-#: Default of option ``fantasy_spread``: the fantasies' deviations from the posterior mean
-#: are half those of posterior draws (see "Pending trials" in the strategy's docstring).
-DEFAULT_FANTASY_SPREAD = 0.5
+#: Default of option ``fantasy_spread``: the spread follows the observed values (see
+#: "Pending trials" in the strategy's docstring and :func:`auto_fantasy_spread`).
+DEFAULT_FANTASY_SPREAD = "auto"
+#: ``"auto"``: the fantasies' deviations from the posterior mean while no two observed values
+#: tie (half those of posterior draws) ...
+SMOOTH_SPREAD = 0.5
+#: ... and once two do (the objective has flat regions): full posterior draws.
+TIED_SPREAD = 1.0
 
 _WHAT = "strategy 'bayesian'"
 
@@ -86,9 +91,10 @@ def check_option_values(n_initial: Any, acquisition: Any, ucb_beta: Any, jax_cac
     if pending not in PENDING_METHODS:
         raise OptimizerError(f"{_WHAT}: pending must be one of {list(PENDING_METHODS)!r}, "
                              f"got {pending!r}")
-    if not _is_number(fantasy_spread) or not 0.0 < fantasy_spread <= 1.0:  # refuses nan
-        raise OptimizerError(f"{_WHAT}: fantasy_spread must be a number in (0, 1] (the "
-                             f"fantasies' spread relative to posterior draws), got "
+    if fantasy_spread != "auto" and (not _is_number(fantasy_spread)
+                                     or not 0.0 < fantasy_spread <= 1.0):  # refuses nan
+        raise OptimizerError(f"{_WHAT}: fantasy_spread must be 'auto' or a number in (0, 1] "
+                             f"(the fantasies' spread relative to posterior draws), got "
                              f"{fantasy_spread!r}")
     if plateaus not in PLATEAU_MODES:
         raise OptimizerError(f"{_WHAT}: plateaus must be one of {list(PLATEAU_MODES)!r}, "
@@ -96,6 +102,12 @@ def check_option_values(n_initial: Any, acquisition: Any, ucb_beta: Any, jax_cac
     if plateaus == "margin" and acquisition != "log_ei":
         raise OptimizerError(f"{_WHAT}: plateaus='margin' widens log-EI's margin and needs "
                              f"acquisition='log_ei', got acquisition={acquisition!r}")
+
+
+def auto_fantasy_spread(tied: bool) -> float:
+    """The spread of ``fantasy_spread="auto"``: :data:`TIED_SPREAD` when observed values tie
+    (:func:`hpo_core.strategies.plateaus.has_ties`), else :data:`SMOOTH_SPREAD`."""
+    return TIED_SPREAD if tied else SMOOTH_SPREAD
 
 
 def read_warm_start(warm: Any, dims: int) -> tuple[int, np.ndarray] | None:

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MARGIN_CAP", "MARGIN_STEP", "plateau_margin", "stagnant_repeats", "tie_groups",
-           "tie_keys"]
+__all__ = ["MARGIN_CAP", "MARGIN_STEP", "has_ties", "plateau_margin", "stagnant_repeats",
+           "tie_groups", "tie_keys"]
 
 #: Option ``plateaus="margin"``: log-EI's margin grows by this much (units of the warped,
 #: standardized targets) per repeated value since the best was first seen, and stops at
@@ -57,6 +57,14 @@ def tie_keys(y: np.ndarray) -> np.ndarray:
     not finite."""
     return np.array([float(f"{v:.12g}") if np.isfinite(v) else np.nan for v in y.tolist()],
                     dtype=np.float64)
+
+
+def has_ties(y: np.ndarray) -> bool:
+    """Whether two finite values of ``y`` tie (the Bayesian strategy's ``fantasy_spread="auto"``
+    reads ties as flat regions of the objective)."""
+    keys = tie_keys(y)
+    keys = keys[np.isfinite(keys)]
+    return bool(np.unique(keys).size < keys.size)
 
 
 def stagnant_repeats(y: np.ndarray) -> int:

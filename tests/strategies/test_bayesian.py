@@ -14,7 +14,13 @@ from hpo_core.errors import OptimizerError
 from hpo_core.optimizer import Optimizer
 from hpo_core.space import Categorical, Continuous, Integer, SearchSpace, Static
 from hpo_core.strategies.bayesian import initial_design_size
-from hpo_core.strategies.plateaus import MARGIN_CAP, MARGIN_STEP, plateau_margin, stagnant_repeats
+from hpo_core.strategies.plateaus import (
+    MARGIN_CAP,
+    MARGIN_STEP,
+    has_ties,
+    plateau_margin,
+    stagnant_repeats,
+)
 
 
 def branin(p):
@@ -112,10 +118,11 @@ def test_pending_trials_same_order_same_suggestions_across_save_and_load(tmp_pat
 
 
 @pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.5, float("nan"), float("inf"), True, "0.5",
-                                 None])
+                                 "Auto", None, [0.5]])
 def test_bad_fantasy_spread_names_field_value_and_range(bad):
     space = SearchSpace({"x": Continuous(0.0, 1.0)})
-    with pytest.raises(OptimizerError, match=r"fantasy_spread must be a number in \(0, 1\]") as e:
+    with pytest.raises(OptimizerError,
+                       match=r"fantasy_spread must be 'auto' or a number in \(0, 1\]") as e:
         Optimizer(space, "bayesian", seed=0, fantasy_spread=bad)
     assert repr(bad) in str(e.value)
 
@@ -123,8 +130,8 @@ def test_bad_fantasy_spread_names_field_value_and_range(bad):
 def test_fantasy_spread_is_an_option_kept_by_save_and_load_and_changes_pending_suggestions(
         tmp_path):
     space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
-    default = Optimizer(space, "bayesian", seed=4)
-    assert default.state_dict()["options"]["fantasy_spread"] == 0.5
+    default = Optimizer(space, "bayesian", seed=4, fantasy_spread=0.5)
+    assert Optimizer(space, "bayesian", seed=4).state_dict()["options"]["fantasy_spread"] == "auto"
     full = Optimizer(space, "bayesian", seed=4, fantasy_spread=1.0)
     _async_run(default, branin, 10)
     _async_run(full, branin, 10)
@@ -138,6 +145,38 @@ def test_fantasy_spread_is_an_option_kept_by_save_and_load_and_changes_pending_s
     _async_run(full, branin, 3)
     _async_run(again, branin, 3)
     assert [t.params for t in full.trials] == [t.params for t in again.trials]
+
+
+def _branin_steps(p):
+    """Branin on steps of 50: flat regions, so values tie from the initial design on."""
+    return 50.0 * math.floor(branin(p) / 50.0)
+
+
+@pytest.mark.parametrize("fn, same_as", [(branin, 0.5), (_branin_steps, 1.0)])
+def test_auto_spread_is_half_without_ties_and_full_once_values_tie(fn, same_as, tmp_path):
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    auto = Optimizer(space, "bayesian", seed=6)
+    fixed = Optimizer(space, "bayesian", seed=6, fantasy_spread=same_as)
+    other = Optimizer(space, "bayesian", seed=6, fantasy_spread=1.5 - same_as)
+    for opt in (auto, fixed, other):
+        _async_run(opt, fn, 12)
+    values = [t.value for t in auto.trials if t.value is not None]
+    assert (len(set(values)) < len(values)) == (fn is _branin_steps)  # ties only on the steps
+    assert [t.params for t in auto.trials] == [t.params for t in fixed.trials]
+    assert [t.params for t in auto.trials] != [t.params for t in other.trials]
+    auto.save(tmp_path / "auto.json")  # "auto" survives a save and load mid-run
+    again = Optimizer.load(tmp_path / "auto.json")
+    assert again.state_dict()["options"]["fantasy_spread"] == "auto"
+    _async_run(auto, fn, 3)
+    _async_run(again, fn, 3)
+    assert [t.params for t in auto.trials] == [t.params for t in again.trials]
+
+
+def test_has_ties_reads_twelve_digits_and_skips_failed_values():
+    nan = float("nan")
+    assert not has_ties(np.array([1.0, 2.0, 3.0])) and not has_ties(np.array([]))
+    assert has_ties(np.array([1.0, 2.0, 1.0 + 1e-15]))
+    assert not has_ties(np.array([1.0, 1.0 + 1e-9, nan, nan, float("inf"), float("inf")]))
 
 
 def test_pending_suggestions_spread_out():
