@@ -11,9 +11,10 @@ how well each posterior mean ranks the true objective (Spearman correlation) on 
 sets: uniform points of the cube, and Gaussian clouds of standard deviation 0.05 and 0.15
 (cube units) around the best trial, where the search spends its late trials.
 
-Optuna's GP module is private (``optuna._gp``, Optuna 4.x-5.x); when it is missing or its
-interface has changed, the tool says so and reports our model alone. Numeric spaces only
-(every synthetic problem but ``mixed``). Threads: run it with ``OMP_NUM_THREADS=1`` and
+Optuna's GP module is private (``optuna._gp``; written against Optuna 5.1, whose
+``GPRegressor`` has ``posterior`` and ``length_scales``); when it is missing or its interface
+differs, the tool says so and reports our model alone. Numeric spaces only (not ``mixed``
+nor ``discrete``, which have categorical parameters). Threads: run it with ``OMP_NUM_THREADS=1`` and
 ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`` like ``hpo bench``.
 
 Usage::
@@ -121,8 +122,10 @@ def compare(problem: Problem, seed: int, trials: int, floor: float) -> str:
     fits = [fit_ours(problem, x, y, floor)]
     note = ""
     try:
-        fits.append(fit_optuna(x, y))
-    except (ImportError, AttributeError, TypeError) as e:  # private API: absent or changed
+        fit = fit_optuna(x, y)
+        fit[1](x[:2])  # the posterior too: a changed private API fails here, not below
+        fits.append(fit)
+    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError) as e:
         note = f"\nOptuna's GP not compared: {type(e).__name__}: {e}\n"
     sets = test_sets(x, y)
     truth = {k: np.array([problem(problem.space.decode(u)) for u in v]) for k, v in sets.items()}
@@ -142,15 +145,19 @@ def compare(problem: Problem, seed: int, trials: int, floor: float) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hpo_core.benchmarks.gp_compare",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("problem", help=f"one of {', '.join(PROBLEMS)}")
+    parser.add_argument("problem", help="a synthetic problem with a numeric space (not mixed "
+                                        "nor discrete)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--floor", type=float, default=0.1,
                         help="our lengthscale floor (the strategy's default for continuous "
                              "coordinates: 0.1)")
     args = parser.parse_args(argv)
-    if args.problem not in PROBLEMS:
-        parser.error(f"problem: expected one of {', '.join(PROBLEMS)}, got {args.problem!r}")
+    numeric = [n for n, p in PROBLEMS.items()
+               if all(c.kind != "categorical" for c in p.space.coordinates)]
+    if args.problem not in numeric:
+        parser.error(f"problem: expected one of {', '.join(numeric)} (numeric spaces), got "
+                     f"{args.problem!r}")
     if args.trials < 3:
         parser.error(f"--trials: expected an int >= 3, got {args.trials}")
     if not 0.0 < args.floor <= 1.0:

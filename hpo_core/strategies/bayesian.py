@@ -40,8 +40,9 @@ putting most of its 8 points on the incumbent's plateau (``dt_wine``, seed 0: 42
 0.630 with Optuna's samplers in the comparison; 2026-12-08). Exact ties among observed values
 (12 significant digits, :func:`~hpo_core.strategies.plateaus.has_ties`) are what marks such
 an objective, so the default ``"auto"`` uses 0.5 while no two observed values tie and 1.0
-once two do; a number fixes it. ``"believer"`` gives every pending row its posterior mean
-(no fantasies).
+once two do; a number fixes it. Any exact repeat counts, a sentinel value that an objective
+returns for every broken configuration included (failed trials do not: they have no value).
+``"believer"`` gives every pending row its posterior mean (no fantasies).
 
 Lengthscale floor (option ``min_lengthscale``): continuous coordinates keep their GP
 lengthscale at or above 0.1 of the cube, integer and categorical ones their own cell; why,
@@ -94,6 +95,7 @@ from hpo_core.strategies.bayesian_options import (
     check_bayesian_options,
     check_option_values,
     initial_design_size,
+    is_auto,
     read_warm_start,
 )
 from hpo_core.strategies.gp_cache import enable_caches, shared_precompiler
@@ -102,7 +104,7 @@ from hpo_core.strategies.lengthscales import (
     check_min_lengthscale,
     lengthscale_floors,
 )
-from hpo_core.strategies.plateaus import has_ties, plateau_margin, tie_groups
+from hpo_core.strategies.plateaus import plateau_margin, tie_groups, tie_key
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
 
@@ -193,7 +195,7 @@ class BayesianStrategy:
         self._min_lengthscale = check_min_lengthscale(min_lengthscale, "strategy 'bayesian'")
         self._pending = pending
         self._fantasy_spread: float | str = (
-            fantasy_spread if fantasy_spread == "auto" else float(fantasy_spread))
+            "auto" if is_auto(fantasy_spread) else float(fantasy_spread))
         self._plateaus = plateaus
         self._space = space
         self._seed = seed
@@ -205,6 +207,7 @@ class BayesianStrategy:
         self._compile_ahead = compile_ahead
         self._fit: tuple[int, np.ndarray] | None = read_warm_start(warm_start, space.dims)
         self._rows: dict[int, tuple[Any, np.ndarray]] = {}  # derived cache: trial id -> row
+        self._tie_keys: dict[int, tuple[float, float]] = {}  # trial id -> (value, tie key)
         self._core: Any = None  # the GP machinery, built on first use
 
     @property
@@ -302,7 +305,7 @@ class BayesianStrategy:
         if pending:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             fkey = _jax_key(rng_for(self._seed, trial_id, "gp-fantasies"))
-            spread = self._spread(y[:n_obs]) if self._pending == "fantasies" else 0.0
+            spread = self._spread(observed) if self._pending == "fantasies" else 0.0
             # a Python float, as precompile_bucket passes it (the same weakly typed scalar)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior, fkey,
                                             jax.numpy.asarray(spread))
@@ -324,11 +327,28 @@ class BayesianStrategy:
                 return point
         return RandomStrategy(space, self._seed).suggest(trial_id, history)
 
-    def _spread(self, y: np.ndarray) -> float:
-        """The fantasies' spread for observed values ``y`` (option ``fantasy_spread``)."""
-        if self._fantasy_spread == "auto":
-            return auto_fantasy_spread(has_ties(y))
-        return float(self._fantasy_spread)
+    def _spread(self, observed: list[Any]) -> float:
+        """The fantasies' spread given the ``observed`` trials (option ``fantasy_spread``)."""
+        if not is_auto(self._fantasy_spread):
+            return float(self._fantasy_spread)
+        return auto_fantasy_spread(self._tied(observed))
+
+    def _tied(self, observed: list[Any]) -> bool:
+        """Whether two observed values tie (:func:`~hpo_core.strategies.plateaus.has_ties`),
+        each value's key computed once per trial."""
+        cache, seen = self._tie_keys, set()
+        for t in observed:
+            if t.value is None:
+                continue
+            hit = cache.get(t.id)
+            if hit is None or hit[0] != t.value:
+                hit = (t.value, tie_key(float(t.value)))
+                cache[t.id] = hit
+            if hit[1] == hit[1]:  # not NaN: a non-finite value never ties
+                if hit[1] in seen:
+                    return True
+                seen.add(hit[1])
+        return False
 
     def _ahead(self, size: int, current: bool, stored_only: bool = False) -> None:
         """Queue the compilation of bucket ``size``'s entry points on the background thread;

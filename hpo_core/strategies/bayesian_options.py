@@ -30,7 +30,7 @@ from hpo_core.errors import OptimizerError
 
 __all__ = ["DEFAULT_FANTASY_SPREAD", "OPTION_NAMES", "PENDING_METHODS", "PLATEAU_MODES",
            "SMOOTH_SPREAD", "TIED_SPREAD", "auto_fantasy_spread", "check_bayesian_options",
-           "check_option_values", "initial_design_size", "read_warm_start"]
+           "check_option_values", "initial_design_size", "is_auto", "read_warm_start"]
 
 #: Every option the strategy takes.
 OPTION_NAMES = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead",
@@ -91,8 +91,8 @@ def check_option_values(n_initial: Any, acquisition: Any, ucb_beta: Any, jax_cac
     if pending not in PENDING_METHODS:
         raise OptimizerError(f"{_WHAT}: pending must be one of {list(PENDING_METHODS)!r}, "
                              f"got {pending!r}")
-    if fantasy_spread != "auto" and (not _is_number(fantasy_spread)
-                                     or not 0.0 < fantasy_spread <= 1.0):  # refuses nan
+    if not is_auto(fantasy_spread) and (not _is_number(fantasy_spread)
+                                        or not 0.0 < fantasy_spread <= 1.0):  # refuses nan
         raise OptimizerError(f"{_WHAT}: fantasy_spread must be 'auto' or a number in (0, 1] "
                              f"(the fantasies' spread relative to posterior draws), got "
                              f"{fantasy_spread!r}")
@@ -102,6 +102,11 @@ def check_option_values(n_initial: Any, acquisition: Any, ucb_beta: Any, jax_cac
     if plateaus == "margin" and acquisition != "log_ei":
         raise OptimizerError(f"{_WHAT}: plateaus='margin' widens log-EI's margin and needs "
                              f"acquisition='log_ei', got acquisition={acquisition!r}")
+
+
+def is_auto(fantasy_spread: Any) -> bool:
+    """Whether a ``fantasy_spread`` value is the string ``"auto"`` (not an array holding it)."""
+    return isinstance(fantasy_spread, str) and fantasy_spread == "auto"
 
 
 def auto_fantasy_spread(tied: bool) -> float:

@@ -40,10 +40,12 @@ infinite values (failed trials) never tie.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["MARGIN_CAP", "MARGIN_STEP", "has_ties", "plateau_margin", "stagnant_repeats",
-           "tie_groups", "tie_keys"]
+           "tie_groups", "tie_key", "tie_keys"]
 
 #: Option ``plateaus="margin"``: log-EI's margin grows by this much (units of the warped,
 #: standardized targets) per repeated value since the best was first seen, and stops at
@@ -52,11 +54,15 @@ MARGIN_STEP = 0.3
 MARGIN_CAP = 3.0
 
 
-def tie_keys(y: np.ndarray) -> np.ndarray:
-    """``y`` rounded to 12 significant digits (equal keys: tied values); NaN where ``y`` is
+def tie_key(v: float) -> float:
+    """``v`` rounded to 12 significant digits (equal keys: tied values); NaN where ``v`` is
     not finite."""
-    return np.array([float(f"{v:.12g}") if np.isfinite(v) else np.nan for v in y.tolist()],
-                    dtype=np.float64)
+    return float(f"{v:.12g}") if math.isfinite(v) else math.nan
+
+
+def tie_keys(y: np.ndarray) -> np.ndarray:
+    """:func:`tie_key` of every value of ``y``."""
+    return np.array([tie_key(v) for v in y.tolist()], dtype=np.float64)
 
 
 def has_ties(y: np.ndarray) -> bool:

@@ -59,7 +59,7 @@ MIN_RUNG_POINTS = 6
 #: crossing_lc run on 2 busy cores, against ~2 s for the ~80 rows of hartmann6_mf).
 MAX_MODEL_POINTS = 64
 #: The fantasies' spread of the rung model (option ``fantasy_spread`` of the Bayesian
-#: strategy): full posterior draws, as before the single-fidelity default became 0.5.
+#: strategy): full posterior draws, as before the single-fidelity default became "auto".
 FULL_SPREAD = 1.0
 #: Trials that stopped, paused or finished below a level enter the model with their last value.
 _LEFT_BELOW = ("stopped", "paused", "completed")
@@ -149,7 +149,7 @@ class RungModelSampler:
             # in trial order, which the stand-ins here do not follow. The lengthscale floor
             # of the multi-fidelity measurements (0.025 everywhere) and the fantasies' spread
             # the rung model had before that option existed (1.0): the 0.1 floor of
-            # continuous coordinates and the 0.5 spread were measured on single-fidelity
+            # continuous coordinates and the "auto" spread were measured on single-fidelity
             # problems only.
             self._model = BayesianStrategy(self._space, self._seed, n_initial=1,
                                            warm_start=warm_start, plateaus="off",

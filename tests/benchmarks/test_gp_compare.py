@@ -37,6 +37,17 @@ def test_our_fit_predicts_a_smooth_function_and_the_floor_is_the_strategy_option
     assert np.all(high["lengthscales"] >= 0.9)
 
 
+def test_a_changed_optuna_posterior_falls_back_to_our_model(monkeypatch) -> None:
+    def changed(x, y):
+        def mean(u):
+            raise TypeError("posterior() got an unexpected keyword argument")
+        return "optuna GPSampler", mean, {}
+
+    monkeypatch.setattr(gp_compare, "fit_optuna", changed)
+    text = gp_compare.compare(PROBLEMS["branin"], 0, 10, 0.1)
+    assert "Optuna's GP not compared: TypeError" in text and "| ours (floor 0.1) |" in text
+
+
 def test_the_report_falls_back_to_our_model_when_optuna_is_missing(monkeypatch) -> None:
     def missing(x, y):
         raise ImportError("No module named 'optuna'")
@@ -55,10 +66,19 @@ def test_the_report_compares_with_optunas_gp(capsys) -> None:
     out = capsys.readouterr().out
     assert "| ours (floor 0.1) |" in out and "| optuna GPSampler |" in out
     assert "Optuna's GP not compared" not in out
+    problem = PROBLEMS["branin"]
+    x, y = gp_compare.history(problem, 1, 20)
+    _, mean, hyper = gp_compare.fit_optuna(x, y)
+    u = gp_compare.test_sets(x, y, m=200)["uniform"]
+    truth = np.array([problem(problem.space.decode(r)) for r in u])
+    rho = np.corrcoef(np.argsort(np.argsort(mean(u))), np.argsort(np.argsort(truth)))[0, 1]
+    assert rho > 0.8  # on the objective's own orientation, as ours
+    assert hyper["lengthscales"].shape == (2,) and hyper["noise"] > 0
 
 
 @pytest.mark.parametrize("argv, message", [
     (["nope"], "problem: expected one of"),
+    (["mixed"], r"problem: expected one of .*\(numeric spaces\), got 'mixed'"),
     (["branin", "--trials", "2"], "--trials: expected an int >= 3, got 2"),
     (["branin", "--floor", "0"], r"--floor: expected a number in \(0, 1\], got 0.0"),
 ])

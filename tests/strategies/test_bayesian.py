@@ -118,13 +118,19 @@ def test_pending_trials_same_order_same_suggestions_across_save_and_load(tmp_pat
 
 
 @pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.5, float("nan"), float("inf"), True, "0.5",
-                                 "Auto", None, [0.5]])
+                                 "Auto", None, [0.5], np.array([0.5, 0.6]), np.array(["auto"])])
 def test_bad_fantasy_spread_names_field_value_and_range(bad):
     space = SearchSpace({"x": Continuous(0.0, 1.0)})
     with pytest.raises(OptimizerError,
                        match=r"fantasy_spread must be 'auto' or a number in \(0, 1\]") as e:
         Optimizer(space, "bayesian", seed=0, fantasy_spread=bad)
     assert repr(bad) in str(e.value)
+
+
+def test_a_numpy_spread_is_stored_as_a_float():
+    space = SearchSpace({"x": Continuous(0.0, 1.0)})
+    opt = Optimizer(space, "bayesian", seed=0, fantasy_spread=np.float64(0.75))
+    assert type(opt.state_dict()["options"]["fantasy_spread"]) is float
 
 
 def test_fantasy_spread_is_an_option_kept_by_save_and_load_and_changes_pending_suggestions(
@@ -170,6 +176,33 @@ def test_auto_spread_is_half_without_ties_and_full_once_values_tie(fn, same_as, 
     _async_run(auto, fn, 3)
     _async_run(again, fn, 3)
     assert [t.params for t in auto.trials] == [t.params for t in again.trials]
+
+
+def test_auto_spread_switches_mid_run_when_values_start_to_tie():
+    """Maximizing, with a failed trial: half spread until two told values tie, full after."""
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+
+    def run(spread):
+        opt = Optimizer(space, "bayesian", seed=3, objective="maximize",
+                        **({} if spread is None else {"fantasy_spread": spread}))
+        running, told = [], 0
+        while told < 16:
+            while len(running) < 3:
+                running.append(opt.ask())
+            t = running.pop(0)
+            if told == 2:
+                opt.tell(t, failed=True)
+            else:  # smooth at first, then steps of 50 (the next values tie)
+                value = -branin(t.params)
+                opt.tell(t, value if told < 10 else 50.0 * math.floor(value / 50.0))
+            told += 1
+        return [t.params for t in opt.trials]
+
+    auto, half, full = run(None), run(0.5), run(1.0)
+    n0 = initial_design_size(2)
+    assert auto[:12] == half[:12]  # asked before the 10th value was told: no ties yet
+    assert auto[n0:12] != full[n0:12]
+    assert auto != half  # after the ties: no longer the half spread
 
 
 def test_has_ties_reads_twelve_digits_and_skips_failed_values():

@@ -96,5 +96,5 @@ def test_hyperband_model_keeps_the_lowest_floor():
     sampler = RungModelSampler(_SPACE, 0, [1, 3, 9], 27,
                                model_state={"level": 9, "warm_start": None})
     assert sampler._use_level(9).options()["min_lengthscale"] == LOWEST_LENGTHSCALE
-    # and the full fantasy spread it had before the option (the single-fidelity default is 0.5)
+    # and the full fantasy spread it had before the option (the single-fidelity default is "auto")
     assert sampler._use_level(9).options()["fantasy_spread"] == 1.0
