@@ -104,7 +104,7 @@ from hpo_core.strategies.lengthscales import (
     check_min_lengthscale,
     lengthscale_floors,
 )
-from hpo_core.strategies.plateaus import plateau_margin, tie_groups, tie_key
+from hpo_core.strategies.plateaus import keys_repeat, plateau_margin, tie_groups, tie_key
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
 
@@ -336,19 +336,14 @@ class BayesianStrategy:
     def _tied(self, observed: list[Any]) -> bool:
         """Whether two observed values tie (:func:`~hpo_core.strategies.plateaus.has_ties`),
         each value's key computed once per trial."""
-        cache, seen = self._tie_keys, set()
-        for t in observed:
-            if t.value is None:
-                continue
-            hit = cache.get(t.id)
-            if hit is None or hit[0] != t.value:
-                hit = (t.value, tie_key(float(t.value)))
-                cache[t.id] = hit
-            if hit[1] == hit[1]:  # not NaN: a non-finite value never ties
-                if hit[1] in seen:
-                    return True
-                seen.add(hit[1])
-        return False
+        return keys_repeat(self._tie_key(t) for t in observed if t.value is not None)
+
+    def _tie_key(self, trial: Any) -> float:
+        hit = self._tie_keys.get(trial.id)
+        if hit is None or hit[0] != trial.value:
+            hit = (trial.value, tie_key(float(trial.value)))
+            self._tie_keys[trial.id] = hit
+        return hit[1]
 
     def _ahead(self, size: int, current: bool, stored_only: bool = False) -> None:
         """Queue the compilation of bucket ``size``'s entry points on the background thread;

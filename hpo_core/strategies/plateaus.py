@@ -41,11 +41,12 @@ infinite values (failed trials) never tie.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["MARGIN_CAP", "MARGIN_STEP", "has_ties", "plateau_margin", "stagnant_repeats",
-           "tie_groups", "tie_key", "tie_keys"]
+__all__ = ["MARGIN_CAP", "MARGIN_STEP", "has_ties", "keys_repeat", "plateau_margin",
+           "stagnant_repeats", "tie_groups", "tie_key", "tie_keys"]
 
 #: Option ``plateaus="margin"``: log-EI's margin grows by this much (units of the warped,
 #: standardized targets) per repeated value since the best was first seen, and stops at
@@ -68,9 +69,18 @@ def tie_keys(y: np.ndarray) -> np.ndarray:
 def has_ties(y: np.ndarray) -> bool:
     """Whether two finite values of ``y`` tie (the Bayesian strategy's ``fantasy_spread="auto"``
     reads ties as flat regions of the objective)."""
-    keys = tie_keys(y)
-    keys = keys[np.isfinite(keys)]
-    return bool(np.unique(keys).size < keys.size)
+    return keys_repeat(tie_keys(y).tolist())
+
+
+def keys_repeat(keys: Iterable[float]) -> bool:
+    """Whether two of ``keys`` (:func:`tie_key` values) are equal; NaN keys never are."""
+    seen: set[float] = set()
+    for k in keys:
+        if k == k:  # not NaN
+            if k in seen:
+                return True
+            seen.add(k)
+    return False
 
 
 def stagnant_repeats(y: np.ndarray) -> int:
