@@ -65,6 +65,7 @@ def test_the_report_compares_with_optunas_gp(capsys) -> None:
     assert gp_compare.main(["branin", "--trials", "12"]) == 0
     out = capsys.readouterr().out
     assert "| ours (floor 0.1) |" in out and "| optuna GPSampler |" in out
+    assert "| ours (floor 0.1), Optuna's hyperparameters |" in out
     assert "Optuna's GP not compared" not in out
     problem = PROBLEMS["branin"]
     x, y = gp_compare.history(problem, 1, 20)
@@ -74,6 +75,12 @@ def test_the_report_compares_with_optunas_gp(capsys) -> None:
     rho = np.corrcoef(np.argsort(np.argsort(mean(u))), np.argsort(np.argsort(truth)))[0, 1]
     assert rho > 0.8  # on the objective's own orientation, as ours
     assert hyper["lengthscales"].shape == (2,) and hyper["noise"] > 0
+    _, plugged, used = gp_compare.fit_ours(problem, x, y, 0.1, hyper)
+    assert np.allclose(used["lengthscales"], np.maximum(hyper["lengthscales"], 0.1))
+    assert used["signal"] == pytest.approx(hyper["signal"])
+    assert used["noise"] == pytest.approx(hyper["noise"])
+    own = np.argsort(np.argsort(plugged(u)))
+    assert np.corrcoef(own, np.argsort(np.argsort(truth)))[0, 1] > 0.8
 
 
 @pytest.mark.parametrize("argv, message", [
