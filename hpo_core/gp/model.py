@@ -186,7 +186,8 @@ def _cholesky(k: jax.Array, mask: jax.Array) -> jax.Array:
 
 def _covariance(x: jax.Array, mask: jax.Array, levels: jax.Array, ls: jax.Array, s: jax.Array,
                 noise: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """``(K, r2, both)`` with ``both[a, b]`` true where rows a and b are real."""
+    """``(K, r2, both)`` with ``both[a, b]`` true where rows a and b are real; ``noise`` is
+    ``()`` or one variance per row ``(N,)``."""
     r2 = scaled_sq_dist(x, x, ls, levels, same=True)  # (N, N)
     both = mask[:, None] & mask[None, :]
     k = jnp.where(both, s * matern52(r2), 0.0) + jnp.diag(jnp.where(mask, noise, 1.0))
@@ -267,9 +268,12 @@ def warp_outputs(y: jax.Array, mask: jax.Array) -> jax.Array:
 
 
 def _state(theta: jax.Array, x: jax.Array, z: jax.Array, mask: jax.Array, observed: jax.Array,
-           levels: jax.Array, prior: Prior) -> GPState:
+           levels: jax.Array, prior: Prior, exact: jax.Array | bool = False) -> GPState:
+    """The conditioned state; ``exact``: rows in the model that are not observations (pending
+    ones) hold latent values, with ``prior.noise_floor`` as their noise instead of the fit's."""
     ls, s, noise = hyperparameters(theta, prior)
-    k, _, _ = _covariance(x, mask, levels, ls, s, noise)
+    row_noise = jnp.where(mask & ~observed & exact, prior.noise_floor, noise)
+    k, _, _ = _covariance(x, mask, levels, ls, s, row_noise)
     chol = _cholesky(k, mask)
     alpha = cho_solve((chol, True), z)
     n = jnp.maximum(jnp.sum(mask), 1)
@@ -427,12 +431,20 @@ def _fantasy_shifts(state: GPState, pending: jax.Array, key: jax.Array) -> jax.A
 
 @entry_point
 def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior, key: jax.Array,
-                         spread: jax.Array) -> GPState:
+                         spread: jax.Array, exact: jax.Array) -> GPState:
     """Add the rows flagged by ``pending`` ``(N,)`` (their ``x`` already in ``state.x``);
     hyperparameters unchanged.
 
-    Every pending row enters with the posterior mean as its target (the Kriging believer),
-    which sets the posterior variance exactly: it does not depend on the values. With
+    With ``exact`` ``()`` true the pending rows enter as exact values of the latent function
+    (noise ``prior.noise_floor``), else with the fitted noise of the observed rows. A fantasy
+    is a draw of the latent function at the pending points, so under it the model knows those
+    values: with ``exact`` the posterior variance there is ~0 and a candidate on a pending
+    point adds nothing to the batch; with a large fitted noise (a fit that reads steps or
+    misfit as noise) a pending point keeps most of its variance, and a batch can put all its
+    points on one spot. The Bayesian strategy sets ``exact`` where observed values tie
+    (:mod:`hpo_core.strategies.pending`). Every pending row enters with
+    the posterior mean as its target (the Kriging believer), which sets the posterior
+    variance exactly: it does not depend on the values. With
     ``spread`` ``()`` above 0, ``fantasy`` also holds :data:`FANTASIES` joint posterior draws
     of the pending values (keyed by ``key``) around that mean, their deviations scaled by
     ``spread`` (1: draws from the posterior; 0: every fantasy is the mean, the believer), so
@@ -441,7 +453,7 @@ def condition_on_pending(state: GPState, pending: jax.Array, prior: Prior, key: 
     pending = pending & ~state.mask
     z = jnp.where(pending, posterior_mean(state, state.x), state.z)
     out = _state(state.theta, state.x, z, state.mask | pending, state.observed, state.levels,
-                 prior)
+                 prior, exact)
     use = (spread > 0) & jnp.any(pending)
     shifts = jax.lax.cond(use, lambda: spread * _fantasy_shifts(state, pending, key),
                           lambda: jnp.zeros_like(out.fantasy))

@@ -76,4 +76,4 @@ def precompile_bucket(size: int, levels: jax.Array, prior: model.Prior, pool: ja
         else:
             model.condition_on_pending.precompile(
                 state(), jax.ShapeDtypeStruct((size,), jnp.bool_), prior, key,
-                jnp.asarray(0.5), stored_only=stored_only)
+                jnp.asarray(0.5), jnp.asarray(False), stored_only=stored_only)

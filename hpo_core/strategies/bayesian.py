@@ -12,37 +12,15 @@ Phases:
     2. Model phase: a GP on every observed trial (failed ones count as the worst value),
        conditioned on the pending trials (option ``pending``: by default log-EI averaged
        over fantasies of their values, or the Kriging believer, each pending point at its
-       posterior mean; see "Pending trials"), so parallel asks and ``ask_batch`` spread out;
+       posterior mean; see "Pending trials" below), so parallel asks and ``ask_batch`` spread out;
        the next point maximizes log-EI (or UCB) over the cube (:mod:`hpo_core.gp.optimize`),
        skipping any candidate that decodes to an observed or pending point.
 
 Pending trials (options ``pending`` and ``fantasy_spread``): every tuning job runs trials in
-parallel, so most asks see other trials still running. Their rows enter the GP with the
-hyperparameters of the observed rows (the posterior variance does not depend on their
-values). ``"fantasies"`` (default) draws 16 joint posterior samples of their latent values
-(8 and their mirrors, keyed by seed and trial) and averages EI over them, each fantasy
-against its own incumbent (the lowest posterior mean over every row, pending ones included:
-with the incumbent of the observed rows alone the next points piled up next to a pending
-point believed to improve; measured again on 2026-12-07: at q=4 every synthetic problem's
-median worse, e.g. ackley10 16.8 against 8.78). ``fantasy_spread`` scales each fantasy's
-deviation from the posterior mean: 1.0 is a posterior draw, the principled value for the
-batch's expected improvement, but it pushes the points after the first towards exploration
-(a fantasy in which a pending point improves lowers that fantasy's incumbent, and the
-neighbourhood of the best, where a finite budget pays off, loses most). On smooth objectives
-0.5 keeps the batch spread out and closer to what the sequential search would do: on the six
-synthetic problems at q=4 and with 4 asynchronous workers, 10 seeds each
-(benchmarks/RESULTS.md, "Fantasy spread"), 0.5 beat 1.0 in 79 of 120 seed-paired runs (sign
-test p = 0.00067; rosenbrock8 with 4 workers 9 of 10, 606 against 1780; 0.25 and the
-believer gained as much on average but less consistently). On objectives with flat regions
-the exploration is what pays: on the six scikit-learn tasks at q=8 a batch at 0.5 kept
-putting most of its 8 points on the incumbent's plateau (``dt_wine``, seed 0: 42 of the last
-80 trials at the incumbent's value) and trailed 1.0 in mean normalized score (0.555 against
-0.630 with Optuna's samplers in the comparison; 2026-12-08). Exact ties among observed values
-(12 significant digits, :func:`~hpo_core.strategies.plateaus.has_ties`) are what marks such
-an objective, so the default ``"auto"`` uses 0.5 while no two observed values tie and 1.0
-once two do; a number fixes it. Any exact repeat counts, a sentinel value that an objective
-returns for every broken configuration included (failed trials do not: they have no value).
-``"believer"`` gives every pending row its posterior mean (no fantasies).
+parallel, so most asks see other trials still running; they enter the GP with fantasies of
+their values whose spread follows the observed ties (default ``"auto"``), and once values
+tie as exact values of the latent function: how and why, with the measurements, in
+:mod:`hpo_core.strategies.pending`.
 
 Lengthscale floor (option ``min_lengthscale``): continuous coordinates keep their GP
 lengthscale at or above 0.1 of the cube, integer and categorical ones their own cell; why,
@@ -90,12 +68,9 @@ import numpy as np
 from hpo_core.space import Categorical, Integer, SearchSpace
 from hpo_core.strategies.base import History, rng_for
 from hpo_core.strategies.bayesian_options import (
-    DEFAULT_FANTASY_SPREAD,
-    auto_fantasy_spread,
     check_bayesian_options,
     check_option_values,
     initial_design_size,
-    is_auto,
     read_warm_start,
 )
 from hpo_core.strategies.gp_cache import enable_caches, shared_precompiler
@@ -104,6 +79,7 @@ from hpo_core.strategies.lengthscales import (
     check_min_lengthscale,
     lengthscale_floors,
 )
+from hpo_core.strategies.pending import DEFAULT_FANTASY_SPREAD, auto_fantasy_spread, is_auto
 from hpo_core.strategies.plateaus import keys_repeat, plateau_margin, tie_groups, tie_key
 from hpo_core.strategies.quasirandom import sobol_table
 from hpo_core.strategies.random import RandomStrategy
@@ -169,8 +145,7 @@ class BayesianStrategy:
         fantasy_spread: ``"auto"`` (default: 0.5 while no two observed values tie, 1.0
             once two do) or a number in ``(0, 1]``: the fantasies' deviation from the
             posterior mean relative to posterior draws (1.0 gives the model of 2026-12-06
-            and earlier, 0.5 that of 2026-12-07; see "Pending trials" in the module
-            docstring).
+            and earlier, 0.5 that of 2026-12-07; see :mod:`hpo_core.strategies.pending`).
         plateaus: ``"off"`` (default): plain log-EI; ``"margin"``: log-EI's margin grows
             with the values that repeat an earlier one since the best was first seen
             (log-EI only); ``"tabu"``: observed trials whose values tie mark a plateau the
@@ -305,10 +280,12 @@ class BayesianStrategy:
         if pending:
             pend = (np.arange(size) >= n_obs) & (np.arange(size) < n_all)
             fkey = _jax_key(rng_for(self._seed, trial_id, "gp-fantasies"))
-            spread = self._spread(observed) if self._pending == "fantasies" else 0.0
-            # a Python float, as precompile_bucket passes it (the same weakly typed scalar)
+            tied = self._tied(observed)
+            spread = self._spread(tied) if self._pending == "fantasies" else 0.0
+            # a Python float, as precompile_bucket passes it (the same weakly typed scalar);
+            # pending rows are exact latent values where values tie (strategies.pending)
             state = gp.condition_on_pending(state, jax.numpy.asarray(pend), prior, fkey,
-                                            jax.numpy.asarray(spread))
+                                            jax.numpy.asarray(spread), jax.numpy.asarray(tied))
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
         ties = (jax.numpy.asarray(tie_groups(y[:n_obs], size)) if self._plateaus == "tabu"
                 else None)  # off: the program without the tabu
@@ -327,11 +304,11 @@ class BayesianStrategy:
                 return point
         return RandomStrategy(space, self._seed).suggest(trial_id, history)
 
-    def _spread(self, observed: list[Any]) -> float:
-        """The fantasies' spread given the ``observed`` trials (option ``fantasy_spread``)."""
+    def _spread(self, tied: bool) -> float:
+        """The fantasies' spread (option ``fantasy_spread``); ``tied``: observed values tie."""
         if not is_auto(self._fantasy_spread):
             return float(self._fantasy_spread)
-        return auto_fantasy_spread(self._tied(observed))
+        return auto_fantasy_spread(tied)
 
     def _tied(self, observed: list[Any]) -> bool:
         """Whether two observed values tie (:func:`~hpo_core.strategies.plateaus.has_ties`),

@@ -10,7 +10,7 @@ Options (what each does is described where it acts):
 - ``n_initial``: quasi-random points before the GP (:func:`initial_design_size` by default).
 - ``acquisition`` (``"log_ei"`` or ``"ucb"``) and ``ucb_beta``.
 - ``pending`` and ``fantasy_spread``: how pending trials enter the model
-  (:mod:`hpo_core.strategies.bayesian`, "Pending trials").
+  (:mod:`hpo_core.strategies.pending`, which defines their values and defaults).
 - ``plateaus``: ``"off"``, ``"margin"`` or ``"tabu"`` (:mod:`hpo_core.strategies.plateaus`).
 - ``min_lengthscale``: the lengthscale floor (:mod:`hpo_core.strategies.lengthscales`).
 - ``jax_cache``, ``compile_ahead``: caches and background compilation
@@ -27,26 +27,16 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import OptimizerError
+from hpo_core.strategies.pending import PENDING_METHODS, is_auto
 
-__all__ = ["DEFAULT_FANTASY_SPREAD", "OPTION_NAMES", "PENDING_METHODS", "PLATEAU_MODES",
-           "SMOOTH_SPREAD", "TIED_SPREAD", "auto_fantasy_spread", "check_bayesian_options",
-           "check_option_values", "initial_design_size", "is_auto", "read_warm_start"]
+__all__ = ["OPTION_NAMES", "PLATEAU_MODES", "check_bayesian_options", "check_option_values",
+           "initial_design_size", "read_warm_start"]
 
 #: Every option the strategy takes.
 OPTION_NAMES = ("n_initial", "acquisition", "ucb_beta", "jax_cache", "compile_ahead",
                 "warm_start", "pending", "plateaus", "min_lengthscale", "fantasy_spread")
-#: How pending trials enter the model (option ``pending``).
-PENDING_METHODS = ("fantasies", "believer")
 #: Values of option ``plateaus``.
 PLATEAU_MODES = ("off", "margin", "tabu")
-#: Default of option ``fantasy_spread``: the spread follows the observed values (see
-#: "Pending trials" in the strategy's docstring and :func:`auto_fantasy_spread`).
-DEFAULT_FANTASY_SPREAD = "auto"
-#: ``"auto"``: the fantasies' deviations from the posterior mean while no two observed values
-#: tie (half those of posterior draws) ...
-SMOOTH_SPREAD = 0.5
-#: ... and once two do (the objective has flat regions): full posterior draws.
-TIED_SPREAD = 1.0
 
 _WHAT = "strategy 'bayesian'"
 
@@ -102,17 +92,6 @@ def check_option_values(n_initial: Any, acquisition: Any, ucb_beta: Any, jax_cac
     if plateaus == "margin" and acquisition != "log_ei":
         raise OptimizerError(f"{_WHAT}: plateaus='margin' widens log-EI's margin and needs "
                              f"acquisition='log_ei', got acquisition={acquisition!r}")
-
-
-def is_auto(fantasy_spread: Any) -> bool:
-    """Whether a ``fantasy_spread`` value is the string ``"auto"`` (not an array holding it)."""
-    return isinstance(fantasy_spread, str) and fantasy_spread == "auto"
-
-
-def auto_fantasy_spread(tied: bool) -> float:
-    """The spread of ``fantasy_spread="auto"``: :data:`TIED_SPREAD` when observed values tie
-    (:func:`hpo_core.strategies.plateaus.has_ties`), else :data:`SMOOTH_SPREAD`."""
-    return TIED_SPREAD if tied else SMOOTH_SPREAD
 
 
 def read_warm_start(warm: Any, dims: int) -> tuple[int, np.ndarray] | None:

@@ -11,6 +11,8 @@ from hpo_core import gp
 from hpo_core.gp import model
 from tests.gp.conftest import make_data
 
+F = jnp.asarray(False)  # condition_on_pending's ``exact``: pending rows with the fitted noise
+
 
 def test_bucket_sizes_are_geometric_and_few():
     sizes = []
@@ -110,7 +112,7 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     state = jax.jit(gp.fit)(data, jax.random.key(seed), prior)
     pending = (jnp.arange(size) >= len(y)) & (jnp.arange(size) < len(y) + 2)
     key = jax.random.key(seed)
-    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.0))
+    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.0), F)
     p = data.x[len(y):len(y) + 2]
     m0, v0 = gp.posterior(state, p)
     m1, v1 = gp.posterior(cond, p)
@@ -120,7 +122,7 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     assert not np.any(np.asarray(cond.fantasy))  # the believer: every fantasy is the mean
     # Sampled fantasies: same variance; at the pending points the means spread around the
     # believer's by about the prior posterior sd (half of the draws mirror the other half).
-    fant = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(1.0))
+    fant = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(1.0), F)
     means, v2 = jax.jit(gp.posterior_fantasies)(fant, p)
     assert np.allclose(v2, v1) and means.shape == (2, gp.model.FANTASIES)
     assert np.allclose(means.mean(axis=1), m1, atol=1e-6)
@@ -128,7 +130,7 @@ def test_condition_on_pending_keeps_mean_and_shrinks_variance(smooth_data, seed)
     assert np.all(sd > 0.2 * np.sqrt(v0)) and np.all(sd < 3.0 * np.sqrt(v0))
     # A spread below 1 scales every fantasy's deviation from the believer's mean (the same
     # draws: same key), here and anywhere else.
-    half = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.5))
+    half = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(0.5), F)
     q = jnp.concatenate([p, jnp.asarray([[0.5, 0.5], [0.2, 0.8]])])
     full_means, _ = gp.posterior_fantasies(fant, q)
     half_means, v3 = gp.posterior_fantasies(half, q)
@@ -162,3 +164,62 @@ def test_no_recompilation_within_a_bucket(seed):
         gp.fit(make_data(x, x.sum(1), 24), jax.random.key(n), prior, max_iter=5)
         counts.append(gp.build_counts().get("fit", 0))
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_exact_pending_rows_are_latent_values_whatever_the_noise(seed):
+    """A fantasy is a draw of the latent function at the pending points; with ``exact`` the
+    model under it knows those values: at a pending point the posterior variance is ~0 and
+    each fantasy's mean is that fantasy's value, even when the observed rows are noisy.
+    Without it a pending row carries the fitted noise and keeps most of its variance (a batch
+    could then pile its points on one spot, each scored as if the others did not exist)."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((30, 2))
+    y = np.sin(3.0 * x[:, 0]) + 0.5 * rng.standard_normal(30)  # noisy observations
+    size = gp.bucket_size(32)
+    p = np.array([[0.4, 0.6], [0.41, 0.6]])  # two pending points, close together
+    data = make_data(np.concatenate([x, p]), np.concatenate([y, [0.0, 0.0]]), size)
+    data = data._replace(mask=jnp.arange(size) < 30)
+    prior = gp.default_prior(2, ls_floor=0.2)  # too smooth to read the noise as signal
+    state = jax.jit(gp.fit)(data, jax.random.key(seed), prior)
+    assert float(state.noise) > 0.05 * float(state.signal)  # the fit reads the noise
+    pending = (jnp.arange(size) >= 30) & (jnp.arange(size) < 32)
+    key = jax.random.key(seed)
+    cond = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(1.0),
+                                            jnp.asarray(True))
+    noisy = jax.jit(gp.condition_on_pending)(state, pending, prior, key, jnp.asarray(1.0), F)
+    _, v0 = gp.posterior(state, jnp.asarray(p))
+    means, v1 = gp.posterior_fantasies(cond, jnp.asarray(p))
+    _, v_noisy = gp.posterior_fantasies(noisy, jnp.asarray(p))
+    assert np.all(np.asarray(v1) < 1e-3 * np.asarray(v0))
+    assert np.all(np.asarray(v_noisy) > 0.3 * np.asarray(v0))
+    # each fantasy's mean at the pending points is its own draw: the draws differ (not the
+    # believer), the mirrored half sits on the other side, and they are the latent
+    # posterior's (about its sd, not the noise's)
+    base, _ = gp.posterior(state, jnp.asarray(p))
+    dev = np.asarray(means) - np.asarray(base)[:, None]
+    half = dev.shape[1] // 2
+    assert np.allclose(dev[:, :half], -dev[:, half:], atol=1e-6)
+    assert np.all(np.abs(dev).max(axis=1) > 0.1 * np.sqrt(np.asarray(v0)))
+    assert np.all(dev.std(axis=1) < 3.0 * np.sqrt(np.asarray(v0)))
+
+
+def test_inexact_pending_rows_carry_the_fitted_noise(smooth_data, seed):
+    """Without ``exact`` a pending row is conditioned on as an observation at its believed
+    mean would be: the same Cholesky factor (on smooth fits the nugget lets the points of a
+    round sit close together)."""
+    x, y = smooth_data
+    prior = gp.default_prior(2)
+    size = gp.bucket_size(len(y) + 1)
+    data = make_data(np.concatenate([x, [[0.3, 0.3]]]), np.concatenate([y, [0.0]]), size)
+    data = data._replace(mask=jnp.arange(size) < len(y))
+    state = gp.fit(data, jax.random.key(seed), prior)
+    pending = (jnp.arange(size) == len(y))
+    key = jax.random.key(seed)
+    cond = gp.condition_on_pending(state, pending, prior, key, jnp.asarray(0.0), F)
+    as_observed = model._state(state.theta, cond.x, cond.z, cond.mask, cond.mask,
+                               cond.levels, prior)
+    diff = np.max(np.abs(np.asarray(cond.chol) - np.asarray(as_observed.chol)))
+    assert diff < 1e-9, diff
+    exact = gp.condition_on_pending(state, pending, prior, key, jnp.asarray(0.0),
+                                    jnp.asarray(True))
+    assert float(exact.chol[len(y), len(y)]) < float(cond.chol[len(y), len(y)])

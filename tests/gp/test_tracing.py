@@ -157,7 +157,8 @@ def test_precompile_bucket_covers_every_entry_point_the_strategy_calls(store):
     state = gp.refit(data, np.asarray(state.theta), prior, 7)
     state = gp.with_hyperparameters(data, np.asarray(state.theta), prior)
     pending = jnp.asarray((np.arange(32) >= 18) & (np.arange(32) < 20))
-    state = gp.condition_on_pending(state, pending, prior, jax.random.key(0), jnp.asarray(0.5))
+    state = gp.condition_on_pending(state, pending, prior, jax.random.key(0), jnp.asarray(0.5),
+                                    jnp.asarray(True))
     # as the strategy calls it: ties None (plateaus="off", the default) or an array ("tabu")
     gp.optimize_acquisition(state, jax.random.key(2), pool, cube, config, None, rounds=2)
     assert gp.build_counts() == before

@@ -205,6 +205,28 @@ def test_auto_spread_switches_mid_run_when_values_start_to_tie():
     assert auto != half  # after the ties: no longer the half spread
 
 
+@pytest.mark.parametrize("spread", ["auto", 0.5])
+def test_pending_rows_are_exact_once_values_tie(spread, monkeypatch):
+    """Pending rows enter as exact latent values where observed values tie, with the fitted
+    noise where they do not, whatever the fantasies' spread (strategies.pending)."""
+    from hpo_core import gp
+
+    seen = []
+    real = gp.condition_on_pending
+
+    def spy(state, pending, prior, key, spread_, exact):
+        seen.append(bool(exact))
+        return real(state, pending, prior, key, spread_, exact)
+
+    monkeypatch.setattr(gp, "condition_on_pending", spy)
+    space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
+    for fn, tied in ((branin, False), (_branin_steps, True)):
+        seen.clear()
+        opt = Optimizer(space, "bayesian", seed=6, fantasy_spread=spread)
+        _async_run(opt, fn, 12)
+        assert seen and set(seen) == {tied}
+
+
 def test_has_ties_reads_twelve_digits_and_skips_failed_values():
     nan = float("nan")
     assert not has_ties(np.array([1.0, 2.0, 3.0])) and not has_ties(np.array([]))
