@@ -66,6 +66,10 @@ class AcqConfig(NamedTuple):
     #: () log-EI counts improvement below the incumbent minus this margin (in units of the
     #: warped, standardized targets): 0 is plain log-EI; UCB ignores it.
     margin: jax.Array | float = 0.0
+    #: () bool: augmented EI (Huang et al. 2006), log-EI plus ``log(1 - sqrt(noise /
+    #: (var + noise)))``: a point whose predictive variance is mostly observation noise (a
+    #: well-sampled spot of a fit that reads steps as noise) loses its EI; UCB ignores it.
+    augmented: jax.Array | bool = False
 
 
 def incumbent(state: GPState) -> jax.Array:
@@ -99,6 +103,8 @@ def acquisition_values(state: GPState, x: jax.Array, best: jax.Array, config: Ac
     means, var = posterior_fantasies(state, x)  # (m, F), (m,)
     per = log_ei(means, var[:, None], best[None, :])
     ei = jax.scipy.special.logsumexp(per, axis=1) - jnp.log(per.shape[1])
+    ei = jnp.where(config.augmented,
+                   ei + jnp.log1p(-jnp.sqrt(state.noise / (var + state.noise))), ei)
     score = jnp.where(config.use_ucb, ucb(jnp.mean(means, axis=1), var, config.beta), ei)
     if plateau_r2 is None:
         return score

@@ -111,3 +111,27 @@ def test_margin_trades_the_incumbent_neighbourhood_for_uncertainty(seed):
     reference = gp.optimize.incumbent(state) - 3.0
     direct = gp.optimize.acquisition_values(state, jnp.asarray(wide), reference, config)
     assert np.isclose(float(direct[0]), score)
+
+
+def test_augmented_ei_discounts_a_well_sampled_spot_of_a_noisy_fit(seed):
+    """Augmented EI (AcqConfig.augmented): where many noisy rows pin the latent value, the
+    predictive variance is mostly noise and the score drops far below plain log-EI's; away
+    from the rows the latent variance dominates and the discount is smaller."""
+    rng = np.random.default_rng(seed)
+    spot = np.tile([[0.8, 0.2]], (20, 1)) + 0.002 * rng.standard_normal((20, 2))
+    other = rng.random((12, 2))
+    x = np.concatenate([spot, other])
+    y = np.concatenate([0.1 * rng.standard_normal(20), 1.0 + rng.random(12)])  # best: the spot
+    prior = gp.default_prior(2, ls_floor=0.2)
+    state = gp.fit(make_data(x, y), jax.random.key(seed), prior)
+    assert float(state.noise) > 1e-3 * float(state.signal)  # the spot's scatter is noise
+    best = gp.optimize.incumbent(state)
+    plain = gp.AcqConfig(jnp.asarray(False), jnp.asarray(1.0), jnp.asarray(15))
+    aug = plain._replace(augmented=jnp.asarray(True))
+    q = jnp.asarray([[0.8, 0.2], [0.3, 0.9]])
+    a = np.asarray(gp.optimize.acquisition_values(state, q, best, plain))
+    b = np.asarray(gp.optimize.acquisition_values(state, q, best, aug))
+    _, var = gp.posterior(state, q)
+    ratio = np.sqrt(float(state.noise) / (np.asarray(var) + float(state.noise)))
+    assert np.allclose(a - b, -np.log1p(-ratio), rtol=1e-9)  # the factor, nothing else
+    assert a[0] - b[0] > 1.0 + (a[1] - b[1])  # the sampled spot loses far more

@@ -206,9 +206,9 @@ def test_auto_spread_switches_mid_run_when_values_start_to_tie():
 
 
 @pytest.mark.parametrize("spread", ["auto", 0.5])
-def test_pending_rows_are_exact_once_values_tie(spread, monkeypatch):
-    """Pending rows enter as exact latent values where observed values tie, with the fitted
-    noise where they do not, whatever the fantasies' spread (strategies.pending)."""
+def test_exact_pending_rows_and_augmented_ei_once_values_tie(spread, monkeypatch):
+    """Pending rows enter as exact latent values, and log-EI is augmented, where observed
+    values tie; neither where they do not, whatever the fantasies' spread (strategies.pending)."""
     from hpo_core import gp
 
     seen = []
@@ -218,13 +218,23 @@ def test_pending_rows_are_exact_once_values_tie(spread, monkeypatch):
         seen.append(bool(exact))
         return real(state, pending, prior, key, spread_, exact)
 
+    augmented = []
+    real_acq = gp.optimize_acquisition
+
+    def spy_acq(state, key, pool, cube, config, ties=None, **kw):
+        augmented.append(bool(config.augmented))
+        return real_acq(state, key, pool, cube, config, ties, **kw)
+
     monkeypatch.setattr(gp, "condition_on_pending", spy)
+    monkeypatch.setattr(gp, "optimize_acquisition", spy_acq)
     space = SearchSpace({"x": Continuous(0.0, 1.0), "y": Continuous(0.0, 1.0)})
     for fn, tied in ((branin, False), (_branin_steps, True)):
         seen.clear()
+        augmented.clear()
         opt = Optimizer(space, "bayesian", seed=6, fantasy_spread=spread)
         _async_run(opt, fn, 12)
         assert seen and set(seen) == {tied}
+        assert augmented and set(augmented) == {tied}  # augmented EI too (sequential asks)
 
 
 def test_has_ties_reads_twelve_digits_and_skips_failed_values():
