@@ -298,7 +298,7 @@ class BayesianStrategy:
         key = _jax_key(rng_for(self._seed, trial_id, "gp-acquisition"))
         ties = (jax.numpy.asarray(tie_groups(y[:n_obs], size)) if self._plateaus == "tabu"
                 else None)  # off: the program without the tabu
-        # augmented EI where values tie (strategies.pending); a bool array, as precompiled
+        # augmented EI where values tie ("Augmented EI" above); a bool array, as precompiled
         config = core["config"]._replace(augmented=jax.numpy.asarray(tied))
         if self._plateaus == "margin":
             # a Python float: the precompiled programs take a weakly typed scalar here

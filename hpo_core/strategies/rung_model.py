@@ -21,7 +21,8 @@ Notation: levels ``L_0 < ... < L_{K-1}`` are the decision rungs of the Hyperband
   parallel asks spread out; exact latent values once values tie, as in the Bayesian
   strategy: :mod:`hpo_core.strategies.pending`, which left hartmann6_mf, mfh6 and
   crossing_lc unchanged value for value and moved 4 of 10 mlp_digits runs, whose accuracies
-  tie: 3 better, 1 worse, median the same, 8 workers, budget 40 x R). Every trial's point is
+  tie: 3 better, 1 worse, median the same, 8 workers, budget 40 x R; the augmented EI of tied
+  values, added after that run, was not measured here). Every trial's point is
   excluded from the proposals (``History.used_keys``).
 - Why the stand-ins: with the model-rung values alone, the trials the rungs stop are invisible
   to the GP, which keeps proposing into the regions it has just seen stopped. Measured with
